@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lattice-dev/lattice/pkg/krm"
+	"github.com/lattice-dev/lattice/pkg/render"
+)
+
+// Exit codes: 0 success, 1 render errors (results with severity error),
+// 2 usage or I/O errors.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// exitErr carries an exit code through cobra.
+type exitErr struct{ code int }
+
+func (e exitErr) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	var ee exitErr
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	default:
+		fmt.Fprintln(stderr, "lattice:", err)
+		return exitUsage
+	}
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "lattice",
+		Short: "Render LatticeService specs into Kubernetes, Istio, Gateway API and cert-manager objects",
+		Long: `lattice expands LatticeService resources into everything the platform derives from them.
+
+With no arguments it is a KRM function: a ResourceList on stdin, a ResourceList on stdout,
+readable errors on stderr, exit 1 on any error. Use it from kustomize
+(kustomize build --enable-alpha-plugins --enable-exec) or kpt (kpt fn render --allow-exec).`,
+		Args:          cobra.NoArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return function(stdin, stdout, stderr)
+		},
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(renderCmd(stdout, stderr), versionCmd(stdout))
+	return root
+}
+
+// function is the KRM function mode.
+func function(stdin io.Reader, stdout, stderr io.Writer) error {
+	items, fnConfig, err := krm.ReadResourceList(stdin)
+	if err != nil {
+		return err
+	}
+	out := render.Render(items, fnConfig, render.Function)
+	// Write to a buffer first: a failed write must not leave half a
+	// ResourceList on stdout.
+	var buf bytes.Buffer
+	if err := krm.WriteResourceList(&buf, out.Items, fnConfig, out.Results); err != nil {
+		return err
+	}
+	fmt.Fprint(stderr, render.Format(out.Results))
+	if _, err := stdout.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	if out.Failed {
+		return exitErr{exitError}
+	}
+	return nil
+}
+
+func renderCmd(stdout, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "render DIR|FILE...",
+		Short: "Render the YAML files of directories to a plain YAML stream",
+		Long: `render reads every *.yaml and *.yml file under the given paths (skipping kustomization
+files and hidden directories), takes the Platform among them as configuration, and prints
+the rendered objects as one YAML stream. Errors name the file and line. Nothing is printed
+on stdout when there is any error.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			items, err := krm.ReadPaths(args)
+			if err != nil {
+				fmt.Fprintln(stderr, "error:", err)
+				return exitErr{exitError}
+			}
+			out := render.Render(items, nil, render.Stream)
+			fmt.Fprint(stderr, render.Format(out.Results))
+			if out.Failed {
+				return exitErr{exitError}
+			}
+			var buf bytes.Buffer
+			if err := krm.WriteStream(&buf, out.Items); err != nil {
+				return err
+			}
+			_, err = stdout.Write(buf.Bytes())
+			return err
+		},
+	}
+}
+
+func versionCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the module version and VCS commit lattice was built from",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			version, commit, modified := "(devel)", "unknown", ""
+			if bi, ok := debug.ReadBuildInfo(); ok {
+				version = bi.Main.Version
+				for _, s := range bi.Settings {
+					switch s.Key {
+					case "vcs.revision":
+						commit = s.Value
+					case "vcs.modified":
+						if s.Value == "true" {
+							modified = " (modified)"
+						}
+					}
+				}
+			}
+			if version == "" {
+				version = "(devel)"
+			}
+			fmt.Fprintf(stdout, "lattice %s commit %s%s\n", version, commit, modified)
+			return nil
+		},
+	}
+}

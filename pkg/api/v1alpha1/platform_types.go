@@ -1,0 +1,147 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Platform is the functionConfig: what the platform team decides once for
+// every service rendered in a package. Every field has a default, so a
+// missing functionConfig is a valid Platform.
+//
+// +kubebuilder:object:root=true
+type Platform struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +optional
+	Spec PlatformSpec `json:"spec,omitempty"`
+}
+
+// PlatformSpec groups the platform's decisions.
+type PlatformSpec struct {
+	// +optional
+	Cluster ClusterSpec `json:"cluster,omitempty"`
+	// +optional
+	Gateway GatewaySpec `json:"gateway,omitempty"`
+	// +optional
+	Certificates CertificatesSpec `json:"certificates,omitempty"`
+	// +optional
+	DNS DNSSpec `json:"dns,omitempty"`
+	// +optional
+	Images ImagePolicy `json:"images,omitempty"`
+	// +optional
+	Mesh MeshPolicy `json:"mesh,omitempty"`
+	// +optional
+	Security SecurityPolicy `json:"security,omitempty"`
+	// +optional
+	Output OutputSpec `json:"output,omitempty"`
+}
+
+// ClusterSpec identifies the cluster being rendered for.
+type ClusterSpec struct {
+	// Name is used in ${cluster.name} and in multi-cluster fleets.
+	// Defaults to "local".
+	// +optional
+	Name string `json:"name,omitempty"`
+	// TrustDomain is the SPIFFE trust domain of mesh identities.
+	// Defaults to "cluster.local".
+	// +optional
+	TrustDomain string `json:"trustDomain,omitempty"`
+}
+
+// GatewaySpec is the platform-owned Gateway that routes attach to.
+type GatewaySpec struct {
+	// Defaults to "platform-gateway".
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Defaults to "gateway-system".
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// ServiceAccount the gateway proxies run as; its identity is allowed to
+	// call every service with an ingress. Defaults to "<name>-istio", what
+	// Istio's Gateway deployment controller uses.
+	// +optional
+	ServiceAccount string `json:"serviceAccount,omitempty"`
+}
+
+// CertificatesSpec lists the issuers the platform runs.
+type CertificatesSpec struct {
+	// DefaultIssuer signs every terminated hostname unless the service names
+	// another declared issuer. Defaults to ClusterIssuer "letsencrypt-prod".
+	// +optional
+	DefaultIssuer *IssuerRef `json:"defaultIssuer,omitempty"`
+	// Issuers a service may name. The default issuer is always included.
+	// +optional
+	Issuers []IssuerRef `json:"issuers,omitempty"`
+}
+
+// DNSSpec lists the zones the platform publishes records in.
+type DNSSpec struct {
+	// Zones such as "example.com". Empty means any hostname is accepted.
+	// +optional
+	Zones []string `json:"zones,omitempty"`
+}
+
+// ImagePolicy decides which image references are accepted.
+type ImagePolicy struct {
+	// AllowTags lists image prefixes (e.g. "registry.example.com/dev/") that
+	// may use a tag instead of a digest. "*" allows every tag.
+	// +optional
+	AllowTags []string `json:"allowTags,omitempty"`
+}
+
+// Policy strictness for one-sided declarations.
+const (
+	OneSidedWarn  = "warn"
+	OneSidedError = "error"
+)
+
+// MeshPolicy tunes the mesh output.
+type MeshPolicy struct {
+	// OneSided is what a declaration without its counterpart produces:
+	// "warn" (default) or "error".
+	// +optional
+	OneSided string `json:"oneSided,omitempty"`
+	// Baseline emits the cluster's default-deny AuthorizationPolicy and
+	// STRICT PeerAuthentication in istio-system, once per render.
+	// +optional
+	Baseline bool `json:"baseline,omitempty"`
+	// ManageNamespaces emits an ambient-enrolled Namespace for every service
+	// namespace absent from the input instead of warning about it.
+	// +optional
+	ManageNamespaces bool `json:"manageNamespaces,omitempty"`
+	// RootNamespace is Istio's root namespace. Defaults to "istio-system".
+	// +optional
+	RootNamespace string `json:"rootNamespace,omitempty"`
+}
+
+// SecurityPolicy lists which services may relax the container defaults.
+type SecurityPolicy struct {
+	// +optional
+	AllowedOverrides []SecurityOverrideGrant `json:"allowedOverrides,omitempty"`
+}
+
+// SecurityOverrideGrant allows a set of overrides for matching services.
+type SecurityOverrideGrant struct {
+	// Service is "namespace/name", "namespace/*" or "*".
+	Service string `json:"service"`
+	// Overrides such as "capability:NET_ADMIN", "privileged", "runAsRoot",
+	// "readWriteRootFilesystem", "allowPrivilegeEscalation".
+	Overrides []string `json:"overrides"`
+}
+
+// Source handling.
+const (
+	KeepSourceAuto   = "auto"
+	KeepSourceAlways = "always"
+	KeepSourceNever  = "never"
+)
+
+// OutputSpec controls what stays in the output.
+type OutputSpec struct {
+	// KeepSource keeps each LatticeService in the output marked
+	// config.kubernetes.io/local-config: "always", "never" or "auto" (default:
+	// keep when the input came from a kpt package, which must write it back).
+	// +optional
+	KeepSource string `json:"keepSource,omitempty"`
+}

@@ -1,0 +1,20 @@
+package derive
+
+import (
+	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
+	"github.com/lattice-dev/lattice/pkg/graph"
+)
+
+// SharedInput is what namespace- and cluster-level derivers see.
+type SharedInput struct {
+	Platform *v1alpha1.Platform
+	Graph    *graph.Graph
+	// Namespaces present as Namespace objects in the input.
+	Namespaces map[string]bool
+}
+
+// Shared derives objects that belong to a namespace or the cluster rather
+// than one service (waypoints, baseline policy), once per render.
+func Shared(in SharedInput) []Derived {
+	return nil
+}

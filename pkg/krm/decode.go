@@ -1,0 +1,275 @@
+// Package krm is the YAML edge of lattice: it reads ResourceLists and
+// files, decodes lattice kinds strictly into typed structs, and writes
+// ResourceLists and streams. No other package touches YAML nodes.
+package krm
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
+)
+
+// Strict decoding: the reference silently ignores unknown fields, so a typo
+// like "replica: 3" deploys one pod. Here every key is checked against the
+// Go type before decoding, which gives exact field paths and lines for
+// unknown fields, duplicate keys and wrong scalar types.
+
+// DecodeService decodes a LatticeService node strictly.
+func DecodeService(n *yaml.RNode) (*v1alpha1.LatticeService, field.ErrorList) {
+	var s v1alpha1.LatticeService
+	if errs := decodeStrict(n, &s); len(errs) > 0 {
+		return nil, errs
+	}
+	return &s, nil
+}
+
+// DecodePlatform decodes a Platform node strictly. A nil node is the
+// all-defaults Platform.
+func DecodePlatform(n *yaml.RNode) (*v1alpha1.Platform, field.ErrorList) {
+	var p v1alpha1.Platform
+	if n == nil || yaml.IsMissingOrNull(n) {
+		return &p, nil
+	}
+	if errs := decodeStrict(n, &p); len(errs) > 0 {
+		return nil, errs
+	}
+	return &p, nil
+}
+
+func decodeStrict(n *yaml.RNode, into any) field.ErrorList {
+	errs := check(n.YNode(), reflect.TypeOf(into).Elem(), nil)
+	if len(errs) > 0 {
+		return errs
+	}
+	data, err := n.MarshalJSON()
+	if err != nil {
+		return field.ErrorList{field.Invalid(nil, nil, "cannot read YAML: "+err.Error())}
+	}
+	if err := json.Unmarshal(data, into); err != nil {
+		var te *json.UnmarshalTypeError
+		path := ""
+		if ok := asTypeError(err, &te); ok {
+			path = te.Field
+		}
+		return field.ErrorList{field.Invalid(pathFromDots(path), nil, "cannot decode: "+err.Error())}
+	}
+	return nil
+}
+
+func asTypeError(err error, te **json.UnmarshalTypeError) bool {
+	t, ok := err.(*json.UnmarshalTypeError)
+	*te = t
+	return ok
+}
+
+func pathFromDots(p string) *field.Path {
+	if p == "" {
+		return nil
+	}
+	parts := strings.Split(p, ".")
+	fp := field.NewPath(parts[0])
+	for _, s := range parts[1:] {
+		fp = fp.Child(s)
+	}
+	return fp
+}
+
+var (
+	typeObjectMeta = reflect.TypeOf(metav1.ObjectMeta{})
+	typeIntOrStr   = reflect.TypeOf(intstr.IntOrString{})
+)
+
+func child(p *field.Path, name string) *field.Path {
+	if p == nil {
+		return field.NewPath(name)
+	}
+	return p.Child(name)
+}
+
+// check walks node against t and reports unknown fields, duplicate keys and
+// scalar type mismatches.
+func check(n *yaml.Node, t reflect.Type, path *field.Path) field.ErrorList {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.AliasNode {
+		return field.ErrorList{field.Forbidden(path, "YAML aliases are not allowed in lattice specs; write the value out")}
+	}
+	if n.Tag == "!!null" {
+		return nil
+	}
+	switch {
+	case t == typeIntOrStr:
+		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!str") {
+			return typeErr(n, path, "a port number or name")
+		}
+		return nil
+	case t == typeObjectMeta:
+		// Kubernetes owns metadata; kustomize and kpt add to it freely.
+		if n.Kind != yaml.MappingNode {
+			return typeErr(n, path, "an object")
+		}
+		return dupKeys(n, path)
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return typeErr(n, path, "an object")
+		}
+		fields := jsonFields(t)
+		errs := dupKeys(n, path)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			ft, ok := fields[k.Value]
+			if !ok {
+				errs = append(errs, withLine(field.Invalid(child(path, k.Value), k.Value, unknownField(k.Value, fields)), k.Line))
+				continue
+			}
+			errs = append(errs, check(v, ft, child(path, k.Value))...)
+		}
+		return errs
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return typeErr(n, path, "a map")
+		}
+		errs := dupKeys(n, path)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			errs = append(errs, check(n.Content[i+1], t.Elem(), path.Key(n.Content[i].Value))...)
+		}
+		return errs
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return typeErr(n, path, "a list")
+		}
+		var errs field.ErrorList
+		for i, c := range n.Content {
+			errs = append(errs, check(c, t.Elem(), path.Index(i))...)
+		}
+		return errs
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+			if n.Kind == yaml.ScalarNode {
+				return field.ErrorList{withLine(field.Invalid(path, n.Value, fmt.Sprintf("expected a string; quote the value: %q", n.Value)), n.Line)}
+			}
+			return typeErr(n, path, "a string")
+		}
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			return typeErr(n, path, "true or false")
+		}
+	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Int, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			return typeErr(n, path, "a whole number")
+		}
+	}
+	return nil
+}
+
+func typeErr(n *yaml.Node, path *field.Path, want string) field.ErrorList {
+	got := map[yaml.Kind]string{yaml.MappingNode: "an object", yaml.SequenceNode: "a list", yaml.ScalarNode: "\"" + n.Value + "\""}[n.Kind]
+	return field.ErrorList{withLine(field.Invalid(path, nil, fmt.Sprintf("expected %s, got %s", want, got)), n.Line)}
+}
+
+func dupKeys(n *yaml.Node, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := make(map[string]int, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if first, ok := seen[k.Value]; ok {
+			errs = append(errs, withLine(field.Duplicate(child(path, k.Value), k.Value), k.Line))
+			errs[len(errs)-1].Detail = fmt.Sprintf("key %q appears twice (first on line %d); YAML would silently keep only one", k.Value, first)
+			continue
+		}
+		seen[k.Value] = k.Line
+	}
+	return errs
+}
+
+func unknownField(name string, fields map[string]reflect.Type) string {
+	known := make([]string, 0, len(fields))
+	for k := range fields {
+		known = append(known, k)
+	}
+	slices.Sort(known)
+	best := ""
+	for _, k := range known {
+		if strings.EqualFold(k, name) || (editDistance(k, name) <= 2 && best == "") {
+			best = k
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("unknown field; did you mean %q?", best)
+	}
+	return "unknown field; known fields here: " + strings.Join(known, ", ")
+}
+
+// jsonFields maps JSON names to field types, following inline embedding.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, opts, _ := strings.Cut(tag, ",")
+		if tag == "-" {
+			continue
+		}
+		if f.Anonymous && (name == "" || strings.Contains(opts, "inline")) {
+			maps := jsonFields(f.Type)
+			for k, v := range maps {
+				out[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// Line numbers travel with field errors in the Origin field, which
+// field.Error reserves for "where this came from"; render turns them into
+// file:line.
+func withLine(e *field.Error, line int) *field.Error {
+	e.Origin = fmt.Sprintf("line:%d", line)
+	return e
+}
+
+// ErrorLine extracts a line recorded by the decoder, or 0.
+func ErrorLine(e *field.Error) int {
+	var l int
+	if _, err := fmt.Sscanf(e.Origin, "line:%d", &l); err != nil {
+		return 0
+	}
+	return l
+}

@@ -1,0 +1,599 @@
+// Package render is the pipeline; it is the only package that sequences the
+// others:
+//
+//	items ──► krm.Decode (strict) ──► v1alpha1.Default ──► v1alpha1.Validate
+//	      ──► graph.Build (bilateral agreements, findings)
+//	      ──► derive.Service per service, derive.Shared once
+//	      ──► collision checks ──► krm.Encode ──► sorted output + results
+//
+// Output is all or nothing: any error result leaves the input items
+// untouched and adds no derived object.
+package render
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio/filters"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
+	"github.com/lattice-dev/lattice/pkg/derive"
+	"github.com/lattice-dev/lattice/pkg/graph"
+	"github.com/lattice-dev/lattice/pkg/krm"
+)
+
+// Mode says who called the renderer.
+type Mode int
+
+const (
+	// Function is the KRM function: items in, items out, sources handled
+	// per Platform spec.output.keepSource.
+	Function Mode = iota
+	// Stream is `lattice render`: Platform items configure the render and
+	// sources never reach the output.
+	Stream
+)
+
+const kustomizeIDAnnotation = "kustomize.config.k8s.io/id"
+
+// Output is a finished render.
+type Output struct {
+	Items   []krm.Out
+	Results framework.Results
+	// Failed is true when any result is an error; Items are then the
+	// untouched input.
+	Failed bool
+	// Graph, Platform and Derived describe the render for graph/explain.
+	Graph    *graph.Graph
+	Platform *v1alpha1.Platform
+	Derived  []derive.Derived
+}
+
+type source struct {
+	item    krm.Item
+	service *v1alpha1.LatticeService
+}
+
+type renderer struct {
+	mode     Mode
+	results  framework.Results
+	platform *v1alpha1.Platform
+}
+
+// Render runs the pipeline over items with an optional functionConfig.
+func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
+	r := &renderer{mode: mode}
+	out := &Output{}
+	passthrough, sources, platformNode := r.classify(items, fnConfig)
+	r.platform = r.loadPlatform(platformNode)
+	out.Platform = r.platform
+	if r.platform == nil {
+		return r.fail(out, items)
+	}
+
+	var services []*v1alpha1.LatticeService
+	seen := map[string]krm.Item{}
+	for i := range sources {
+		src := &sources[i]
+		s, errs := krm.DecodeService(src.item.Node)
+		if len(errs) > 0 {
+			r.fieldErrors(src.item, nil, errs)
+			continue
+		}
+		v1alpha1.DefaultService(s)
+		if errs := v1alpha1.ValidateService(s, r.platform); len(errs) > 0 {
+			r.fieldErrors(src.item, s, errs)
+			continue
+		}
+		key := s.Namespace + "/" + s.Name
+		if prev, dup := seen[key]; dup {
+			r.errorf(src.item, s, "metadata.name", "LatticeService %s is defined twice (also in %s); each service must be defined once", key, where(prev))
+			continue
+		}
+		seen[key] = src.item
+		src.service = s
+		services = append(services, s)
+	}
+	if r.failed() {
+		return r.fail(out, items)
+	}
+
+	g := graph.Build(services)
+	out.Graph = g
+	bySource := map[string]krm.Item{}
+	for _, src := range sources {
+		if src.service != nil {
+			bySource[src.service.Namespace+"/"+src.service.Name] = src.item
+		}
+	}
+	r.findings(g, bySource)
+
+	var derived []derive.Derived
+	for _, n := range g.Nodes() {
+		d, errs := derive.Service(derive.Input{Service: n.Service, Platform: r.platform, Graph: g})
+		if len(errs) > 0 {
+			r.fieldErrors(bySource[n.Ref.String()], n.Service, errs)
+			continue
+		}
+		derived = append(derived, d...)
+	}
+	derived = append(derived, derive.Shared(derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough)})...)
+	if r.failed() {
+		return r.fail(out, items)
+	}
+	keep := r.keepSources(items)
+	passthrough = r.dropStale(passthrough, keep)
+	r.collisions(derived, passthrough, bySource)
+	if r.failed() {
+		return r.fail(out, items)
+	}
+	out.Derived = derived
+
+	outs, err := r.assemble(derived, passthrough, sources, keep)
+	if err != nil {
+		r.results = append(r.results, &framework.Result{Severity: framework.Error, Message: "internal error: " + err.Error()})
+		return r.fail(out, items)
+	}
+	out.Items = outs
+	out.Results = r.sorted()
+	return out
+}
+
+// classify splits items into passthrough, LatticeServices and the Platform.
+func (r *renderer) classify(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item, []source, *yaml.RNode) {
+	var passthrough []krm.Item
+	var sources []source
+	var platforms []krm.Item
+	for _, it := range items {
+		apiVersion, kind := it.Node.GetApiVersion(), it.Node.GetKind()
+		if group, _, _ := strings.Cut(apiVersion, "/"); group == v1alpha1.Group {
+			switch {
+			case apiVersion != v1alpha1.APIVersion:
+				r.errorf(it, nil, "apiVersion", "%s %s uses apiVersion %q; this lattice understands %s", kind, it.Node.GetName(), apiVersion, v1alpha1.APIVersion)
+			case kind == v1alpha1.KindLatticeService:
+				sources = append(sources, source{item: it})
+			case kind == v1alpha1.KindPlatform:
+				platforms = append(platforms, it)
+				if r.mode == Function {
+					passthrough = append(passthrough, it)
+				}
+			default:
+				r.errorf(it, nil, "kind", "unknown kind %q in %s; lattice knows LatticeService and Platform", kind, v1alpha1.APIVersion)
+			}
+			continue
+		}
+		passthrough = append(passthrough, it)
+	}
+	if fnConfig != nil && !yaml.IsMissingOrNull(fnConfig) {
+		return passthrough, sources, fnConfig
+	}
+	switch len(platforms) {
+	case 0:
+		return passthrough, sources, nil
+	case 1:
+		return passthrough, sources, platforms[0].Node
+	}
+	for _, p := range platforms[1:] {
+		r.errorf(p, nil, "kind", "more than one Platform in the input (first in %s); keep one Platform per render", where(platforms[0]))
+	}
+	return passthrough, sources, nil
+}
+
+func (r *renderer) loadPlatform(n *yaml.RNode) *v1alpha1.Platform {
+	cfg := krm.Item{Node: n, File: "functionConfig"}
+	if n != nil && !yaml.IsMissingOrNull(n) {
+		if n.GetApiVersion() != v1alpha1.APIVersion || n.GetKind() != v1alpha1.KindPlatform {
+			r.results = append(r.results, &framework.Result{Severity: framework.Error,
+				Message: fmt.Sprintf("the functionConfig is %s %s; lattice is configured by apiVersion: %s, kind: %s (or no functionConfig for the defaults)", n.GetApiVersion(), n.GetKind(), v1alpha1.APIVersion, v1alpha1.KindPlatform)})
+			return nil
+		}
+	}
+	p, errs := krm.DecodePlatform(n)
+	if len(errs) == 0 {
+		v1alpha1.DefaultPlatform(p)
+		errs = v1alpha1.ValidatePlatform(p)
+	}
+	if len(errs) > 0 {
+		for _, e := range errs {
+			r.results = append(r.results, &framework.Result{Severity: framework.Error, Message: fmt.Sprintf("Platform: %s: %s", e.Field, detail(e)),
+				ResourceRef: &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.KindPlatform}, NameMeta: yaml.NameMeta{Name: n.GetName()}},
+				Field:       &framework.Field{Path: e.Field}, File: fileOf(cfg)})
+		}
+		return nil
+	}
+	return p
+}
+
+// findings turns one-sided and dangling declarations into results.
+func (r *renderer) findings(g *graph.Graph, bySource map[string]krm.Item) {
+	sev := framework.Warning
+	if r.platform.Spec.Mesh.OneSided == v1alpha1.OneSidedError {
+		sev = framework.Error
+	}
+	for _, f := range g.Findings {
+		n := g.Node(f.On)
+		var msg string
+		switch f.Kind {
+		case graph.CalleeDoesNotAllow:
+			msg = fmt.Sprintf("%s declares %s outbound, but %s does not accept it, so the call is denied; add to %s: %s: {type: service, direction: inbound%s}",
+				f.On, f.Peer, f.Peer, f.Peer, f.On.Name, nsSuffix(f.On, f.Peer))
+		case graph.CallerDoesNotDeclare:
+			msg = fmt.Sprintf("%s accepts %s inbound, but %s never declares %s outbound, so no traffic is allowed; add to %s: %s: {type: service, direction: outbound%s}",
+				f.On, f.Peer, f.Peer, f.On, f.Peer, f.On.Name, nsSuffix(f.On, f.Peer))
+		case graph.PeerMissing:
+			msg = fmt.Sprintf("%s is not in this render, so the agreement with it cannot be checked or compiled; render both services together", f.Peer)
+		}
+		r.results = append(r.results, &framework.Result{
+			Severity: sev, Message: msg,
+			ResourceRef: ref(n.Service),
+			Field:       &framework.Field{Path: "spec.workload.resources[" + f.Key + "]"},
+			File:        fileOf(bySource[f.On.String()]),
+		})
+	}
+}
+
+func nsSuffix(self, peer graph.Ref) string {
+	if self.Namespace != peer.Namespace {
+		return ", namespace: " + self.Namespace
+	}
+	return ""
+}
+
+// keepSources decides whether LatticeServices stay in the output as
+// local-config. kpt writes the output back over the package, so sources
+// must survive; kustomize and Argo CD must never receive them.
+func (r *renderer) keepSources(items []krm.Item) bool {
+	switch {
+	case r.mode == Stream:
+		return false
+	case r.platform.Spec.Output.KeepSource == v1alpha1.KeepSourceAlways:
+		return true
+	case r.platform.Spec.Output.KeepSource == v1alpha1.KeepSourceNever:
+		return false
+	}
+	kpt := false
+	for _, it := range items {
+		if _, ok := it.Node.GetAnnotations()[kustomizeIDAnnotation]; ok {
+			return false
+		}
+		if it.File != "" {
+			kpt = true
+		}
+	}
+	return kpt
+}
+
+// dropStale removes objects a previous render of a kept-source package
+// derived: they are derived again from the current sources, which makes a
+// second render a no-op and removes objects of deleted services.
+func (r *renderer) dropStale(items []krm.Item, keep bool) []krm.Item {
+	if !keep {
+		return items
+	}
+	return slices.DeleteFunc(slices.Clone(items), func(it krm.Item) bool {
+		_, derived := it.Node.GetAnnotations()[derive.AnnotationSource]
+		return derived
+	})
+}
+
+// collisions: two services deriving one object, or a derived object
+// replacing one the user wrote, would make one side silently lose.
+func (r *renderer) collisions(derived []derive.Derived, passthrough []krm.Item, bySource map[string]krm.Item) {
+	user := map[krm.Meta]krm.Item{}
+	for _, it := range passthrough {
+		m := krm.NodeMeta(it.Node)
+		m.APIVersion = group(m.APIVersion)
+		user[m] = it
+	}
+	mine := map[krm.Meta]derive.Derived{}
+	for _, d := range derived {
+		m := meta(d)
+		m.APIVersion = group(m.APIVersion)
+		src := bySource[d.Sources[0]]
+		if prev, ok := mine[m]; ok {
+			r.results = append(r.results, &framework.Result{Severity: framework.Error,
+				Message:     fmt.Sprintf("%s and %s both derive %s; rename one of the services or resources", prev.Sources[0], d.Sources[0], m),
+				ResourceRef: refFromItem(src), File: fileOf(src)})
+			continue
+		}
+		mine[m] = d
+		if it, ok := user[m]; ok {
+			r.results = append(r.results, &framework.Result{Severity: framework.Error,
+				Message:     fmt.Sprintf("%s derives %s, which the input already contains (%s); remove the hand-written object or rename the service", d.Sources[0], m, where(it)),
+				ResourceRef: refFromItem(src), File: fileOf(src)})
+		}
+	}
+}
+
+func group(apiVersion string) string {
+	g, _, ok := strings.Cut(apiVersion, "/")
+	if !ok {
+		return ""
+	}
+	return g
+}
+
+func meta(d derive.Derived) krm.Meta {
+	gvk := d.Object.GetObjectKind().GroupVersionKind()
+	return krm.Meta{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Namespace: d.Object.GetNamespace(), Name: d.Object.GetName()}
+}
+
+// assemble encodes derived objects and orders the output by a total key, so
+// the same input in any order gives byte-identical output.
+func (r *renderer) assemble(derived []derive.Derived, passthrough []krm.Item, sources []source, keep bool) ([]krm.Out, error) {
+	type keyed struct {
+		key krm.Meta
+		out krm.Out
+	}
+	var all []keyed
+	for _, it := range passthrough {
+		all = append(all, keyed{krm.NodeMeta(it.Node), krm.Out{Node: it.Node}})
+	}
+	if keep {
+		for _, src := range sources {
+			n := src.item.Node
+			if err := n.PipeE(yaml.SetAnnotation(filters.LocalConfigAnnotation, "true")); err != nil {
+				return nil, err
+			}
+			all = append(all, keyed{krm.NodeMeta(n), krm.Out{Node: n}})
+		}
+	}
+	paths := r.paths(derived, sources, keep)
+	for i, d := range derived {
+		ann := d.Object.GetAnnotations()
+		if ann == nil {
+			ann = map[string]string{}
+		}
+		ann[derive.AnnotationSource] = strings.Join(d.Sources, ",")
+		if p, ok := paths[i]; ok {
+			ann[kioutil.PathAnnotation] = p.path
+			ann[kioutil.LegacyPathAnnotation] = p.path
+			ann[kioutil.IndexAnnotation] = strconv.Itoa(p.index)
+			ann[kioutil.LegacyIndexAnnotation] = strconv.Itoa(p.index)
+		}
+		d.Object.SetAnnotations(ann)
+		data, err := krm.Encode(d.Object)
+		if err != nil {
+			return nil, fmt.Errorf("cannot encode %s: %w", meta(d), err)
+		}
+		all = append(all, keyed{meta(d), krm.Out{YAML: data}})
+	}
+	slices.SortStableFunc(all, func(a, b keyed) int {
+		return cmp.Or(
+			cmp.Compare(a.key.Namespace, b.key.Namespace),
+			cmp.Compare(kindRank(a.key.Kind), kindRank(b.key.Kind)),
+			cmp.Compare(a.key.Kind, b.key.Kind),
+			cmp.Compare(a.key.Name, b.key.Name),
+			cmp.Compare(a.key.APIVersion, b.key.APIVersion),
+		)
+	})
+	outs := make([]krm.Out, len(all))
+	for i, k := range all {
+		outs[i] = k.out
+	}
+	return outs, nil
+}
+
+type filePos struct {
+	path  string
+	index int
+}
+
+// paths gives each derived object a stable file in a kpt package: next to
+// its service's source file, in <dir>/<service>.derived.yaml, or
+// <dir>/<namespace>.derived.yaml for namespace-shared objects.
+func (r *renderer) paths(derived []derive.Derived, sources []source, keep bool) map[int]filePos {
+	if !keep {
+		return nil
+	}
+	dirOf := map[string]string{}
+	for _, src := range sources {
+		if src.service != nil && src.item.File != "" {
+			dirOf[src.service.Namespace+"/"+src.service.Name] = path.Dir(src.item.File)
+		}
+	}
+	out := map[int]filePos{}
+	next := map[string]int{}
+	for i, d := range derived {
+		first := d.Sources[0]
+		dir, ok := dirOf[first]
+		if !ok {
+			continue
+		}
+		ns, name, _ := strings.Cut(first, "/")
+		file := path.Join(dir, ns+"."+name+".derived.yaml")
+		if len(d.Sources) > 1 || d.Object.GetNamespace() == "" {
+			file = path.Join(dir, cmp.Or(d.Object.GetNamespace(), "cluster")+".shared.derived.yaml")
+		}
+		out[i] = filePos{file, next[file]}
+		next[file]++
+	}
+	return out
+}
+
+var kindOrder = []string{"Namespace", "CustomResourceDefinition", "ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Service", "Deployment"}
+
+func kindRank(kind string) int {
+	if i := slices.Index(kindOrder, kind); i >= 0 {
+		return i
+	}
+	return len(kindOrder)
+}
+
+func namespacesIn(items []krm.Item) map[string]bool {
+	ns := map[string]bool{}
+	for _, it := range items {
+		if it.Node.GetKind() == "Namespace" && it.Node.GetApiVersion() == "v1" {
+			ns[it.Node.GetName()] = true
+		}
+	}
+	return ns
+}
+
+func (r *renderer) failed() bool {
+	for _, res := range r.results {
+		if res.Severity == framework.Error {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *renderer) fail(out *Output, items []krm.Item) *Output {
+	out.Failed = true
+	out.Items = make([]krm.Out, len(items))
+	for i, it := range items {
+		out.Items[i] = krm.Out{Node: it.Node}
+	}
+	out.Results = r.sorted()
+	return out
+}
+
+func (r *renderer) sorted() framework.Results {
+	res := slices.Clone(r.results)
+	slices.SortStableFunc(res, func(a, b *framework.Result) int {
+		return cmp.Or(cmp.Compare(fileKey(a), fileKey(b)), cmp.Compare(sevRank(a.Severity), sevRank(b.Severity)), cmp.Compare(refKey(a), refKey(b)), cmp.Compare(fieldKey(a), fieldKey(b)), cmp.Compare(a.Message, b.Message))
+	})
+	return res
+}
+
+func sevRank(s framework.Severity) int {
+	return map[framework.Severity]int{framework.Error: 0, framework.Warning: 1, framework.Info: 2}[s]
+}
+
+func fileKey(r *framework.Result) string {
+	if r.File == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s\x00%09d", r.File.Path, r.File.Index)
+}
+
+func refKey(r *framework.Result) string {
+	if r.ResourceRef == nil {
+		return ""
+	}
+	return r.ResourceRef.Namespace + "/" + r.ResourceRef.Name
+}
+
+func fieldKey(r *framework.Result) string {
+	if r.Field == nil {
+		return ""
+	}
+	return r.Field.Path
+}
+
+func (r *renderer) errorf(it krm.Item, s *v1alpha1.LatticeService, fieldPath, format string, args ...any) {
+	res := &framework.Result{Severity: framework.Error, Message: fmt.Sprintf(format, args...), File: fileOf(it), Field: &framework.Field{Path: fieldPath}}
+	if s != nil {
+		res.ResourceRef = ref(s)
+	} else {
+		res.ResourceRef = refFromItem(it)
+	}
+	r.results = append(r.results, res)
+}
+
+func (r *renderer) fieldErrors(it krm.Item, s *v1alpha1.LatticeService, errs field.ErrorList) {
+	for _, e := range errs {
+		res := &framework.Result{Severity: framework.Error, Message: detail(e), File: fileOf(it)}
+		if s != nil {
+			res.ResourceRef = ref(s)
+		} else {
+			res.ResourceRef = refFromItem(it)
+		}
+		if e.Field != "" && e.Field != "<nil>" {
+			res.Field = &framework.Field{Path: e.Field}
+		}
+		if line := krm.ErrorLine(e); line > 0 {
+			setLine(res, it.LineOffset+line)
+		} else if it.LineOffset > 0 || it.File != "" {
+			if line := krm.Line(it.Node, e.Field); line > 0 {
+				setLine(res, it.LineOffset+line)
+			}
+		}
+		r.results = append(r.results, res)
+	}
+}
+
+// Lines travel in a result tag: the KRM Result has no line field.
+func setLine(res *framework.Result, line int) {
+	if res.Tags == nil {
+		res.Tags = map[string]string{}
+	}
+	res.Tags["line"] = strconv.Itoa(line)
+}
+
+// detail is the error without the field path (results carry it apart).
+func detail(e *field.Error) string {
+	switch e.Type {
+	case field.ErrorTypeRequired, field.ErrorTypeForbidden:
+		return strings.TrimSpace(e.Type.String() + ": " + e.Detail)
+	case field.ErrorTypeNotSupported:
+		return strings.TrimPrefix(e.ErrorBody(), "Unsupported value: ")
+	case field.ErrorTypeDuplicate:
+		if e.Detail != "" {
+			return "duplicate: " + e.Detail
+		}
+	case field.ErrorTypeTooLong:
+		return e.ErrorBody()
+	}
+	if e.BadValue == nil || e.Detail == "" {
+		return cmp.Or(e.Detail, e.ErrorBody())
+	}
+	return fmt.Sprintf("%v: %s", printable(e.BadValue), e.Detail)
+}
+
+func printable(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
+
+func ref(s *v1alpha1.LatticeService) *yaml.ResourceIdentifier {
+	return &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.KindLatticeService}, NameMeta: yaml.NameMeta{Name: s.Name, Namespace: s.Namespace}}
+}
+
+func refFromItem(it krm.Item) *yaml.ResourceIdentifier {
+	if it.Node == nil {
+		return nil
+	}
+	return &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: it.Node.GetApiVersion(), Kind: it.Node.GetKind()}, NameMeta: yaml.NameMeta{Name: it.Node.GetName(), Namespace: it.Node.GetNamespace()}}
+}
+
+func fileOf(it krm.Item) *framework.File {
+	if it.File == "" {
+		return nil
+	}
+	return &framework.File{Path: it.File, Index: it.Index}
+}
+
+func where(it krm.Item) string {
+	if it.File == "" {
+		m := krm.NodeMeta(it.Node)
+		return m.String()
+	}
+	return it.File + "#" + strconv.Itoa(it.Index)
+}
+
+// Summary lists derived objects per service, sorted, for explain.
+func (o *Output) Summary() map[string][]derive.Derived {
+	by := map[string][]derive.Derived{}
+	for _, d := range o.Derived {
+		for _, s := range d.Sources {
+			by[s] = append(by[s], d)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(by)) {
+		slices.SortStableFunc(by[k], func(a, b derive.Derived) int { return cmp.Compare(meta(a).String(), meta(b).String()) })
+	}
+	return by
+}
