@@ -6,3 +6,7 @@ import "k8s.io/apimachinery/pkg/util/validation/field"
 func Edge(in Input) ([]Derived, field.ErrorList) {
 	return nil, nil
 }
+
+func sharedEdge(in SharedInput) []Derived { return nil }
+
+func checkEdge(in SharedInput) []Problem { return nil }

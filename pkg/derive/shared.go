@@ -16,5 +16,20 @@ type SharedInput struct {
 // Shared derives objects that belong to a namespace or the cluster rather
 // than one service (waypoints, baseline policy), once per render.
 func Shared(in SharedInput) []Derived {
-	return nil
+	return append(sharedMesh(in), sharedEdge(in)...)
+}
+
+// Problem is a finding that involves several services or the render as a
+// whole (two services claiming one hostname, a namespace missing from the
+// input), reported on Source ("namespace/name", or "" for the render).
+type Problem struct {
+	Source  string
+	Field   string
+	Message string
+	Warning bool
+}
+
+// Check runs the cross-service checks before anything is derived.
+func Check(in SharedInput) []Problem {
+	return append(checkMesh(in), checkEdge(in)...)
 }

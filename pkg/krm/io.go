@@ -22,8 +22,10 @@ type Item struct {
 	// in function mode, from the file read in render mode.
 	File  string
 	Index int
-	// LineOffset is added to node line numbers to get file lines (render
-	// mode only; 0 means lines are unknown).
+	// Lines is set when node line numbers plus LineOffset are file lines
+	// (files read by lattice itself; a ResourceList's lines mean nothing to
+	// the user).
+	Lines      bool
 	LineOffset int
 }
 
@@ -117,7 +119,7 @@ func ParseStream(data []byte, file string) ([]Item, error) {
 				if n.YNode().Kind != yaml.MappingNode {
 					return fmt.Errorf("%s:%d: a document must be a Kubernetes object (a map), got %s", file, start+1, kindName(n.YNode().Kind))
 				}
-				items = append(items, Item{Node: n, File: file, Index: index, LineOffset: start})
+				items = append(items, Item{Node: n, File: file, Index: index, Lines: true, LineOffset: start})
 				index++
 			}
 		}

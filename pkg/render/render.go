@@ -116,6 +116,11 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		}
 	}
 	r.findings(g, bySource)
+	shared := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough)}
+	r.problems(derive.Check(shared), bySource)
+	if r.failed() {
+		return r.fail(out, items)
+	}
 
 	var derived []derive.Derived
 	for _, n := range g.Nodes() {
@@ -126,7 +131,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		}
 		derived = append(derived, d...)
 	}
-	derived = append(derived, derive.Shared(derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough)})...)
+	derived = append(derived, derive.Shared(shared)...)
 	if r.failed() {
 		return r.fail(out, items)
 	}
@@ -232,12 +237,41 @@ func (r *renderer) findings(g *graph.Graph, bySource map[string]krm.Item) {
 		case graph.PeerMissing:
 			msg = fmt.Sprintf("%s is not in this render, so the agreement with it cannot be checked or compiled; render both services together", f.Peer)
 		}
-		r.results = append(r.results, &framework.Result{
+		res := &framework.Result{
 			Severity: sev, Message: msg,
 			ResourceRef: ref(n.Service),
 			Field:       &framework.Field{Path: "spec.workload.resources[" + f.Key + "]"},
 			File:        fileOf(bySource[f.On.String()]),
-		})
+		}
+		r.lineFor(res, bySource[f.On.String()], res.Field.Path)
+		r.results = append(r.results, res)
+	}
+}
+
+func (r *renderer) problems(ps []derive.Problem, bySource map[string]krm.Item) {
+	for _, p := range ps {
+		res := &framework.Result{Severity: framework.Error, Message: p.Message}
+		if p.Warning {
+			res.Severity = framework.Warning
+		}
+		if it, ok := bySource[p.Source]; ok {
+			res.ResourceRef, res.File = refFromItem(it), fileOf(it)
+			if p.Field != "" {
+				res.Field = &framework.Field{Path: p.Field}
+				r.lineFor(res, it, p.Field)
+			}
+		}
+		r.results = append(r.results, res)
+	}
+}
+
+// lineFor records the line of fieldPath when the item's lines are known.
+func (r *renderer) lineFor(res *framework.Result, it krm.Item, fieldPath string) {
+	if it.Node == nil || !it.Lines {
+		return
+	}
+	if line := krm.Line(it.Node, fieldPath); line > 0 {
+		setLine(res, it.LineOffset+line)
 	}
 }
 
@@ -512,12 +546,10 @@ func (r *renderer) fieldErrors(it krm.Item, s *v1alpha1.LatticeService, errs fie
 		if e.Field != "" && e.Field != "<nil>" {
 			res.Field = &framework.Field{Path: e.Field}
 		}
-		if line := krm.ErrorLine(e); line > 0 {
+		if line := krm.ErrorLine(e); line > 0 && it.Lines {
 			setLine(res, it.LineOffset+line)
-		} else if it.LineOffset > 0 || it.File != "" {
-			if line := krm.Line(it.Node, e.Field); line > 0 {
-				setLine(res, it.LineOffset+line)
-			}
+		} else {
+			r.lineFor(res, it, e.Field)
 		}
 		r.results = append(r.results, res)
 	}
