@@ -62,8 +62,16 @@ readable errors on stderr, exit 1 on any error. Use it from kustomize
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(renderCmd(stdout, stderr), versionCmd(stdout))
+	for _, c := range commands {
+		root.AddCommand(c(stdin, stdout, stderr))
+	}
 	return root
 }
+
+// commands are the subcommands defined in their own files (push, pin,
+// check, ...); each file appends its constructor in an init function.
+// cobra sorts commands by name, so registration order does not matter.
+var commands []func(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command
 
 // function is the KRM function mode.
 func function(stdin io.Reader, stdout, stderr io.Writer) error {

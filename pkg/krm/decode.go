@@ -45,6 +45,15 @@ func DecodePlatform(n *yaml.RNode) (*v1alpha1.Platform, field.ErrorList) {
 	return &p, nil
 }
 
+// DecodeImageLock decodes an ImageLock node strictly.
+func DecodeImageLock(n *yaml.RNode) (*v1alpha1.ImageLock, field.ErrorList) {
+	var l v1alpha1.ImageLock
+	if errs := decodeStrict(n, &l); len(errs) > 0 {
+		return nil, errs
+	}
+	return &l, nil
+}
+
 func decodeStrict(n *yaml.RNode, into any) field.ErrorList {
 	errs := check(n.YNode(), reflect.TypeOf(into).Elem(), nil)
 	if len(errs) > 0 {

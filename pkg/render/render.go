@@ -67,6 +67,9 @@ type renderer struct {
 	mode     Mode
 	results  framework.Results
 	platform *v1alpha1.Platform
+	locks    []krm.Item
+	// pinned maps a tagged image to its locked digest.
+	pinned map[string]string
 }
 
 // Render runs the pipeline over items with an optional functionConfig.
@@ -79,6 +82,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	if r.platform == nil {
 		return r.fail(out, items)
 	}
+	r.loadLocks()
 
 	var services []*v1alpha1.LatticeService
 	seen := map[string]krm.Item{}
@@ -90,6 +94,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 			continue
 		}
 		v1alpha1.DefaultService(s)
+		r.pin(s)
 		if errs := v1alpha1.ValidateService(s, r.platform); len(errs) > 0 {
 			r.fieldErrors(src.item, s, errs)
 			continue
@@ -166,6 +171,11 @@ func (r *renderer) classify(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item,
 				r.errorf(it, nil, "apiVersion", "%s %s uses apiVersion %q; this lattice understands %s", kind, it.Node.GetName(), apiVersion, v1alpha1.APIVersion)
 			case kind == v1alpha1.KindLatticeService:
 				sources = append(sources, source{item: it})
+			case kind == v1alpha1.KindImageLock:
+				r.locks = append(r.locks, it)
+				if r.mode == Function {
+					passthrough = append(passthrough, it)
+				}
 			case kind == v1alpha1.KindPlatform:
 				platforms = append(platforms, it)
 				if r.mode == Function {
@@ -216,6 +226,45 @@ func (r *renderer) loadPlatform(n *yaml.RNode) *v1alpha1.Platform {
 		return nil
 	}
 	return p
+}
+
+// loadLocks reads every ImageLock; two locks may not disagree.
+func (r *renderer) loadLocks() {
+	r.pinned = map[string]string{}
+	for _, it := range r.locks {
+		l, errs := krm.DecodeImageLock(it.Node)
+		if len(errs) > 0 {
+			r.fieldErrors(it, nil, errs)
+			continue
+		}
+		for i, img := range l.Spec.Images {
+			p := field.NewPath("spec", "images").Index(i)
+			ref, err := v1alpha1.ParseImage(img.Image)
+			switch {
+			case err != nil:
+				r.fieldErrors(it, nil, field.ErrorList{field.Invalid(p.Child("image"), img.Image, err.Error())})
+			case ref.Digest != "":
+				r.fieldErrors(it, nil, field.ErrorList{field.Invalid(p.Child("image"), img.Image, "a locked image is the tagged reference; the digest goes in digest")})
+			case !v1alpha1.IsDigest(img.Digest):
+				r.fieldErrors(it, nil, field.ErrorList{field.Invalid(p.Child("digest"), img.Digest, "must be sha256:<64 lowercase hex>; run `lattice pin` again instead of editing the lock")})
+			case r.pinned[img.Image] != "" && r.pinned[img.Image] != img.Digest:
+				r.fieldErrors(it, nil, field.ErrorList{field.Invalid(p.Child("digest"), img.Digest, "another ImageLock pins "+img.Image+" to "+r.pinned[img.Image]+"; keep one lock per render")})
+			default:
+				r.pinned[img.Image] = img.Digest
+			}
+		}
+	}
+}
+
+// pin rewrites tagged images that have a lock entry to tag@digest, before
+// validation checks the digest requirement.
+func (r *renderer) pin(s *v1alpha1.LatticeService) {
+	for name, c := range s.Spec.Workload.Containers {
+		if d, ok := r.pinned[c.Image]; ok {
+			c.Image += "@" + d
+			s.Spec.Workload.Containers[name] = c
+		}
+	}
 }
 
 // findings turns one-sided and dangling declarations into results.

@@ -15,4 +15,5 @@ const (
 
 	KindLatticeService = "LatticeService"
 	KindPlatform       = "Platform"
+	KindImageLock      = "ImageLock"
 )

@@ -145,3 +145,29 @@ type OutputSpec struct {
 	// +optional
 	KeepSource string `json:"keepSource,omitempty"`
 }
+
+// ImageLock records the digest each image tag resolved to when `lattice pin`
+// ran, so renders stay offline and reproducible: a tagged image with a lock
+// entry renders as tag@digest.
+//
+// +kubebuilder:object:root=true
+type ImageLock struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec ImageLockSpec `json:"spec"`
+}
+
+// ImageLockSpec lists the pinned images.
+type ImageLockSpec struct {
+	// Images sorted by image.
+	Images []LockedImage `json:"images"`
+}
+
+// LockedImage pins one tagged reference.
+type LockedImage struct {
+	// Image is the reference as written in specs, with its tag.
+	Image string `json:"image"`
+	// Digest is sha256:<64 hex>.
+	Digest string `json:"digest"`
+}

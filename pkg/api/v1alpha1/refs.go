@@ -14,6 +14,9 @@ import (
 
 var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
+// IsDigest reports whether d is sha256:<64 lowercase hex>.
+func IsDigest(d string) bool { return digestRE.MatchString(d) }
+
 // ImageRef is a parsed container image reference.
 type ImageRef struct {
 	// Name is the repository as written, without tag or digest.
