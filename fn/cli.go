@@ -21,6 +21,10 @@ const (
 	exitUsage = 2
 )
 
+// buildCommit is set by `make build` (-ldflags -X) for builds without VCS
+// stamping.
+var buildCommit string
+
 // exitErr carries an exit code through cobra.
 type exitErr struct{ code int }
 
@@ -148,6 +152,9 @@ func versionCmd(stdout io.Writer) *cobra.Command {
 			}
 			if version == "" {
 				version = "(devel)"
+			}
+			if commit == "unknown" && buildCommit != "" {
+				commit = buildCommit
 			}
 			fmt.Fprintf(stdout, "lattice %s commit %s%s\n", version, commit, modified)
 			return nil
