@@ -553,10 +553,10 @@ func computeResources(r *v1alpha1.ComputeResources) corev1.ResourceRequirements 
 		}
 		l := corev1.ResourceList{}
 		if a.CPU != "" {
-			l[corev1.ResourceCPU] = resource.MustParse(a.CPU)
+			l[corev1.ResourceCPU] = resource.MustParse(string(a.CPU))
 		}
 		if a.Memory != "" {
-			l[corev1.ResourceMemory] = resource.MustParse(a.Memory)
+			l[corev1.ResourceMemory] = resource.MustParse(string(a.Memory))
 		}
 		return l
 	}

@@ -4,11 +4,13 @@
 // declares the callee outbound AND the callee declares the caller inbound
 // (by name, or with the "*" wildcard). Nothing else creates an edge.
 //
-// Build is linear in services plus declarations; lookups are map-based.
+// Build is linear in services plus declarations: every lookup is a map
+// lookup, and every list it returns is sorted.
 package graph
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"slices"
 
@@ -38,14 +40,22 @@ func (r Ref) Compare(o Ref) int {
 type Node struct {
 	Ref     Ref
 	Service *v1alpha1.LatticeService
-	// Outbound are the services this one declares it calls, by resource key.
+	// Outbound are the services this one declares it calls, one intent per
+	// peer (the first resource key in sorted order wins), sorted by key.
 	Outbound []Intent
-	// Inbound are the callers this one declares it accepts.
+	// Inbound are the callers this one declares it accepts, one intent per
+	// peer, sorted by key. Several declarations of one caller are merged.
 	Inbound []Intent
 	// AllowsAll is set by an inbound "*" declaration: any caller that itself
-	// declares this service outbound is accepted.
-	AllowsAll     bool
-	AllowsAllFrom string // resource key of the wildcard declaration
+	// declares this service outbound is accepted, restricted by
+	// AllowsAllRules. A caller also declared by name gets its named
+	// declaration instead: the specific declaration wins.
+	AllowsAll      bool
+	AllowsAllFrom  string // resource key of the wildcard declaration
+	AllowsAllRules []v1alpha1.L7Rule
+
+	outbound map[Ref]bool
+	inbound  map[Ref]int // index into Inbound
 }
 
 // Intent is one side of an agreement as declared in a spec.
@@ -67,10 +77,12 @@ type Edge struct {
 
 // Finding is a one-sided or dangling declaration.
 type Finding struct {
-	On      Ref    // the service that declared it
-	Key     string // its resource key
-	Peer    Ref
-	Kind    FindingKind
+	On   Ref    // the service that declared it
+	Key  string // its resource key
+	Peer Ref
+	Kind FindingKind
+	// Message says what is missing and, for one-sided declarations, the
+	// exact YAML to add on the other side.
 	Message string
 }
 
@@ -85,7 +97,14 @@ const (
 	CallerDoesNotDeclare
 	// PeerMissing: the other side is not in the input at all.
 	PeerMissing
+	// PeerRemote: the other side runs on another cluster; cross-cluster
+	// agreements are not compiled at render time.
+	PeerRemote
 )
+
+// OneSided reports whether the finding is half of an agreement whose other
+// half is in the render but does not match.
+func (k FindingKind) OneSided() bool { return k == CalleeDoesNotAllow || k == CallerDoesNotDeclare }
 
 // Graph is the result of Build.
 type Graph struct {
@@ -96,7 +115,6 @@ type Graph struct {
 }
 
 // Build constructs the graph over services (already defaulted and valid).
-// cluster is the local cluster name used for refs without a cluster.
 func Build(services []*v1alpha1.LatticeService) *Graph {
 	g := &Graph{nodes: map[Ref]*Node{}, in: map[Ref][]Edge{}, out: map[Ref][]Edge{}}
 	for _, s := range services {
@@ -110,19 +128,17 @@ func Build(services []*v1alpha1.LatticeService) *Graph {
 		for _, o := range caller.Outbound {
 			callee, ok := g.nodes[o.Peer]
 			if !ok {
-				if o.Peer.Cluster == "" {
-					g.Findings = append(g.Findings, Finding{On: ref, Key: o.Key, Peer: o.Peer, Kind: PeerMissing})
-				}
+				g.dangling(caller, o, true)
 				continue
 			}
-			in, named := callee.inboundFor(ref)
-			if !named && !callee.AllowsAll {
-				g.Findings = append(g.Findings, Finding{On: ref, Key: o.Key, Peer: o.Peer, Kind: CalleeDoesNotAllow})
+			e := Edge{From: ref, To: o.Peer, CallerKey: o.Key}
+			if i, named := callee.inbound[ref]; named {
+				e.Rules, e.CalleeKey = callee.Inbound[i].Rules, callee.Inbound[i].Key
+			} else if callee.AllowsAll {
+				e.Rules, e.CalleeKey = callee.AllowsAllRules, callee.AllowsAllFrom
+			} else {
+				g.oneSided(caller, o, CalleeDoesNotAllow)
 				continue
-			}
-			e := Edge{From: ref, To: o.Peer, CallerKey: o.Key, CalleeKey: callee.AllowsAllFrom}
-			if named {
-				e.Rules, e.CalleeKey = in.Rules, in.Key
 			}
 			g.out[ref] = append(g.out[ref], e)
 			g.in[o.Peer] = append(g.in[o.Peer], e)
@@ -133,26 +149,26 @@ func Build(services []*v1alpha1.LatticeService) *Graph {
 		for _, in := range callee.Inbound {
 			caller, ok := g.nodes[in.Peer]
 			if !ok {
-				if in.Peer.Cluster == "" {
-					g.Findings = append(g.Findings, Finding{On: ref, Key: in.Key, Peer: in.Peer, Kind: PeerMissing})
-				}
+				g.dangling(callee, in, false)
 				continue
 			}
-			if !caller.declares(ref) {
-				g.Findings = append(g.Findings, Finding{On: ref, Key: in.Key, Peer: in.Peer, Kind: CallerDoesNotDeclare})
+			if !caller.outbound[ref] {
+				g.oneSided(callee, in, CallerDoesNotDeclare)
 			}
 		}
 	}
-	for _, m := range []map[Ref][]Edge{g.in, g.out} {
-		for k := range m {
-			slices.SortFunc(m[k], func(a, b Edge) int { return cmp.Or(a.From.Compare(b.From), a.To.Compare(b.To)) })
-		}
+	// Edges were appended in caller order and resource-key order.
+	for k := range g.in {
+		slices.SortFunc(g.in[k], func(a, b Edge) int { return a.From.Compare(b.From) })
+	}
+	for k := range g.out {
+		slices.SortFunc(g.out[k], func(a, b Edge) int { return a.To.Compare(b.To) })
 	}
 	return g
 }
 
 func newNode(s *v1alpha1.LatticeService) *Node {
-	n := &Node{Ref: Ref{Namespace: s.Namespace, Name: s.Name}, Service: s}
+	n := &Node{Ref: Ref{Namespace: s.Namespace, Name: s.Name}, Service: s, outbound: map[Ref]bool{}, inbound: map[Ref]int{}}
 	res := s.Spec.Workload.Resources
 	for _, key := range slices.Sorted(maps.Keys(res)) {
 		r := res[key]
@@ -160,36 +176,89 @@ func newNode(s *v1alpha1.LatticeService) *Node {
 			continue
 		}
 		peer := Ref{Cluster: r.Cluster, Namespace: cmp.Or(r.Namespace, s.Namespace), Name: cmp.Or(r.ID, key)}
-		if r.Direction == v1alpha1.DirectionOutbound || r.Direction == v1alpha1.DirectionBoth {
+		if (r.Direction == v1alpha1.DirectionOutbound || r.Direction == v1alpha1.DirectionBoth) && !n.outbound[peer] {
+			n.outbound[peer] = true
 			n.Outbound = append(n.Outbound, Intent{Key: key, Peer: peer})
 		}
-		if r.Direction == v1alpha1.DirectionInbound || r.Direction == v1alpha1.DirectionBoth {
-			if r.ID == "*" {
-				n.AllowsAll, n.AllowsAllFrom = true, key
-				continue
-			}
-			n.Inbound = append(n.Inbound, Intent{Key: key, Peer: peer, Rules: r.Rules})
+		if r.Direction != v1alpha1.DirectionInbound && r.Direction != v1alpha1.DirectionBoth {
+			continue
 		}
+		if r.ID == "*" {
+			if n.AllowsAll {
+				n.AllowsAllRules = mergeRules(n.AllowsAllRules, r.Rules)
+			} else {
+				n.AllowsAll, n.AllowsAllFrom, n.AllowsAllRules = true, key, r.Rules
+			}
+			continue
+		}
+		if i, dup := n.inbound[peer]; dup {
+			n.Inbound[i].Rules = mergeRules(n.Inbound[i].Rules, r.Rules)
+			continue
+		}
+		n.inbound[peer] = len(n.Inbound)
+		n.Inbound = append(n.Inbound, Intent{Key: key, Peer: peer, Rules: r.Rules})
 	}
 	return n
 }
 
-func (n *Node) inboundFor(caller Ref) (Intent, bool) {
-	for _, in := range n.Inbound {
-		if in.Peer == caller {
-			return in, true
-		}
+// mergeRules is the union of two declarations of one caller: declarations
+// add permissions, so no rules on either side means every request.
+func mergeRules(have, add []v1alpha1.L7Rule) []v1alpha1.L7Rule {
+	if len(have) == 0 || len(add) == 0 {
+		return nil
 	}
-	return Intent{}, false
+	return append(slices.Clone(have), add...)
 }
 
-func (n *Node) declares(callee Ref) bool {
-	for _, o := range n.Outbound {
-		if o.Peer == callee {
-			return true
+func (g *Graph) oneSided(on *Node, in Intent, kind FindingKind) {
+	f := Finding{On: on.Ref, Key: in.Key, Peer: in.Peer, Kind: kind}
+	peer := g.nodes[in.Peer]
+	if kind == CalleeDoesNotAllow {
+		f.Message = fmt.Sprintf("%s declares %s outbound, but %s does not accept %s inbound, so every call is denied; to allow it, %s",
+			on.Ref, in.Peer, in.Peer, on.Ref, fix(peer, on.Ref, v1alpha1.DirectionInbound))
+	} else {
+		f.Message = fmt.Sprintf("%s accepts %s inbound, but %s does not declare %s outbound, so no traffic is allowed; to allow it, %s",
+			on.Ref, in.Peer, in.Peer, on.Ref, fix(peer, on.Ref, v1alpha1.DirectionOutbound))
+	}
+	g.Findings = append(g.Findings, f)
+}
+
+func (g *Graph) dangling(on *Node, in Intent, outbound bool) {
+	f := Finding{On: on.Ref, Key: in.Key, Peer: in.Peer, Kind: PeerMissing}
+	what := fmt.Sprintf("%s declares %s outbound", on.Ref, in.Peer)
+	if !outbound {
+		what = fmt.Sprintf("%s accepts %s inbound", on.Ref, in.Peer)
+	}
+	if in.Peer.Cluster != "" {
+		f.Kind = PeerRemote
+		f.Message = what + ", but cross-cluster agreements are not compiled by a render, so no policy admits this traffic; omit cluster: for a service of this cluster"
+	} else {
+		f.Message = what + ", but " + in.Peer.String() + " is not in this render, so the agreement cannot be checked and no policy admits this traffic; render both services together"
+	}
+	g.Findings = append(g.Findings, f)
+}
+
+// fix is the YAML that completes an agreement on peer, the side that has not
+// declared self: a new resource, or direction: both on a resource that
+// already names self in the other direction.
+func fix(peer *Node, self Ref, direction string) string {
+	res := peer.Service.Spec.Workload.Resources
+	for _, key := range slices.Sorted(maps.Keys(res)) {
+		r := res[key]
+		if r.Type == v1alpha1.ResourceService && r.ID != "*" &&
+			(Ref{Cluster: r.Cluster, Namespace: cmp.Or(r.Namespace, peer.Ref.Namespace), Name: cmp.Or(r.ID, key)}) == self {
+			return fmt.Sprintf("change %s spec.workload.resources[%s] to direction: both", peer.Ref, key)
 		}
 	}
-	return false
+	key, extra := self.Name, ""
+	if _, taken := res[key]; taken {
+		key = self.Namespace + "-" + self.Name
+		extra = ", id: " + self.Name
+	}
+	if self.Namespace != peer.Ref.Namespace {
+		extra += ", namespace: " + self.Namespace
+	}
+	return fmt.Sprintf("add to %s spec.workload.resources: `%s: {type: service, direction: %s%s}`", peer.Ref, key, direction, extra)
 }
 
 // Node returns the node for ref, or nil.

@@ -93,6 +93,7 @@ func pathFromDots(p string) *field.Path {
 }
 
 var (
+	typeQuantity   = reflect.TypeOf(v1alpha1.Quantity(""))
 	typeObjectMeta = reflect.TypeOf(metav1.ObjectMeta{})
 	typeIntOrStr   = reflect.TypeOf(intstr.IntOrString{})
 )
@@ -117,6 +118,11 @@ func check(n *yaml.Node, t reflect.Type, path *field.Path) field.ErrorList {
 		return nil
 	}
 	switch {
+	case t == typeQuantity:
+		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float" && n.Tag != "!!str") {
+			return typeErr(n, path, "a quantity such as 500m, 2 or 1Gi")
+		}
+		return nil
 	case t == typeIntOrStr:
 		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!str") {
 			return typeErr(n, path, "a port number or name")

@@ -76,8 +76,8 @@ type renderer struct {
 func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	r := &renderer{mode: mode}
 	out := &Output{}
-	passthrough, sources, platformNode := r.classify(items, fnConfig)
-	r.platform = r.loadPlatform(platformNode)
+	passthrough, sources, platformItem := r.classify(items, fnConfig)
+	r.platform = r.loadPlatform(platformItem)
 	out.Platform = r.platform
 	if r.platform == nil {
 		return r.fail(out, items)
@@ -159,7 +159,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 }
 
 // classify splits items into passthrough, LatticeServices and the Platform.
-func (r *renderer) classify(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item, []source, *yaml.RNode) {
+func (r *renderer) classify(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item, []source, krm.Item) {
 	var passthrough []krm.Item
 	var sources []source
 	var platforms []krm.Item
@@ -189,22 +189,22 @@ func (r *renderer) classify(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item,
 		passthrough = append(passthrough, it)
 	}
 	if fnConfig != nil && !yaml.IsMissingOrNull(fnConfig) {
-		return passthrough, sources, fnConfig
+		return passthrough, sources, krm.Item{Node: fnConfig, File: "functionConfig"}
 	}
 	switch len(platforms) {
 	case 0:
-		return passthrough, sources, nil
+		return passthrough, sources, krm.Item{}
 	case 1:
-		return passthrough, sources, platforms[0].Node
+		return passthrough, sources, platforms[0]
 	}
 	for _, p := range platforms[1:] {
 		r.errorf(p, nil, "kind", "more than one Platform in the input (first in %s); keep one Platform per render", where(platforms[0]))
 	}
-	return passthrough, sources, nil
+	return passthrough, sources, krm.Item{}
 }
 
-func (r *renderer) loadPlatform(n *yaml.RNode) *v1alpha1.Platform {
-	cfg := krm.Item{Node: n, File: "functionConfig"}
+func (r *renderer) loadPlatform(cfg krm.Item) *v1alpha1.Platform {
+	n := cfg.Node
 	if n != nil && !yaml.IsMissingOrNull(n) {
 		if n.GetApiVersion() != v1alpha1.APIVersion || n.GetKind() != v1alpha1.KindPlatform {
 			r.results = append(r.results, &framework.Result{Severity: framework.Error,
@@ -218,11 +218,7 @@ func (r *renderer) loadPlatform(n *yaml.RNode) *v1alpha1.Platform {
 		errs = v1alpha1.ValidatePlatform(p)
 	}
 	if len(errs) > 0 {
-		for _, e := range errs {
-			r.results = append(r.results, &framework.Result{Severity: framework.Error, Message: fmt.Sprintf("Platform: %s: %s", e.Field, detail(e)),
-				ResourceRef: &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.KindPlatform}, NameMeta: yaml.NameMeta{Name: n.GetName()}},
-				Field:       &framework.Field{Path: e.Field}, File: fileOf(cfg)})
-		}
+		r.fieldErrors(cfg, nil, errs)
 		return nil
 	}
 	return p
@@ -267,28 +263,18 @@ func (r *renderer) pin(s *v1alpha1.LatticeService) {
 	}
 }
 
-// findings turns one-sided and dangling declarations into results.
+// findings turns one-sided and dangling declarations into results on the
+// declaring service. Only one-sided ones follow spec.mesh.oneSided: a peer
+// outside the render may live in another package.
 func (r *renderer) findings(g *graph.Graph, bySource map[string]krm.Item) {
-	sev := framework.Warning
-	if r.platform.Spec.Mesh.OneSided == v1alpha1.OneSidedError {
-		sev = framework.Error
-	}
 	for _, f := range g.Findings {
-		n := g.Node(f.On)
-		var msg string
-		switch f.Kind {
-		case graph.CalleeDoesNotAllow:
-			msg = fmt.Sprintf("%s declares %s outbound, but %s does not accept it, so the call is denied; add to %s: %s: {type: service, direction: inbound%s}",
-				f.On, f.Peer, f.Peer, f.Peer, f.On.Name, nsSuffix(f.On, f.Peer))
-		case graph.CallerDoesNotDeclare:
-			msg = fmt.Sprintf("%s accepts %s inbound, but %s never declares %s outbound, so no traffic is allowed; add to %s: %s: {type: service, direction: outbound%s}",
-				f.On, f.Peer, f.Peer, f.On, f.Peer, f.On.Name, nsSuffix(f.On, f.Peer))
-		case graph.PeerMissing:
-			msg = fmt.Sprintf("%s is not in this render, so the agreement with it cannot be checked or compiled; render both services together", f.Peer)
+		sev := framework.Warning
+		if f.Kind.OneSided() && r.platform.Spec.Mesh.OneSided == v1alpha1.OneSidedError {
+			sev = framework.Error
 		}
 		res := &framework.Result{
-			Severity: sev, Message: msg,
-			ResourceRef: ref(n.Service),
+			Severity: sev, Message: f.Message,
+			ResourceRef: ref(g.Node(f.On).Service),
 			Field:       &framework.Field{Path: "spec.workload.resources[" + f.Key + "]"},
 			File:        fileOf(bySource[f.On.String()]),
 		}
@@ -322,13 +308,6 @@ func (r *renderer) lineFor(res *framework.Result, it krm.Item, fieldPath string)
 	if line := krm.Line(it.Node, fieldPath); line > 0 {
 		setLine(res, it.LineOffset+line)
 	}
-}
-
-func nsSuffix(self, peer graph.Ref) string {
-	if self.Namespace != peer.Namespace {
-		return ", namespace: " + self.Namespace
-	}
-	return ""
 }
 
 // keepSources decides whether LatticeServices stay in the output as
@@ -390,9 +369,11 @@ func (r *renderer) collisions(derived []derive.Derived, passthrough []krm.Item, 
 		}
 		mine[m] = d
 		if it, ok := user[m]; ok {
-			r.results = append(r.results, &framework.Result{Severity: framework.Error,
+			res := &framework.Result{Severity: framework.Error,
 				Message:     fmt.Sprintf("%s derives %s, which the input already contains (%s); remove the hand-written object or rename the service", d.Sources[0], m, where(it)),
-				ResourceRef: refFromItem(src), File: fileOf(src)})
+				ResourceRef: refFromItem(src), File: fileOf(src), Field: &framework.Field{Path: d.Reason}}
+			r.lineFor(res, src, d.Reason)
+			r.results = append(r.results, res)
 		}
 	}
 }
@@ -581,6 +562,7 @@ func (r *renderer) errorf(it krm.Item, s *v1alpha1.LatticeService, fieldPath, fo
 	} else {
 		res.ResourceRef = refFromItem(it)
 	}
+	r.lineFor(res, it, fieldPath)
 	r.results = append(r.results, res)
 }
 
@@ -658,11 +640,13 @@ func fileOf(it krm.Item) *framework.File {
 }
 
 func where(it krm.Item) string {
-	if it.File == "" {
-		m := krm.NodeMeta(it.Node)
-		return m.String()
+	switch {
+	case it.File == "":
+		return krm.NodeMeta(it.Node).String()
+	case it.Lines:
+		return it.File + ":" + strconv.Itoa(it.LineOffset+it.Node.YNode().Line)
 	}
-	return it.File + "#" + strconv.Itoa(it.Index)
+	return it.File + " document " + strconv.Itoa(it.Index)
 }
 
 // Summary lists derived objects per service, sorted, for explain.

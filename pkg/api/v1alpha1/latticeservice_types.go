@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"encoding/json"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -105,9 +107,29 @@ type ComputeResources struct {
 // ResourceAmounts holds Kubernetes quantities.
 type ResourceAmounts struct {
 	// +optional
-	CPU string `json:"cpu,omitempty"`
+	CPU Quantity `json:"cpu,omitempty"`
 	// +optional
-	Memory string `json:"memory,omitempty"`
+	Memory Quantity `json:"memory,omitempty"`
+}
+
+// Quantity is a Kubernetes quantity written as a string or a number
+// ("500m", 2, 0.5, "1Gi").
+//
+// +kubebuilder:validation:XIntOrString
+type Quantity string
+
+// UnmarshalJSON accepts numbers as well as strings.
+func (q *Quantity) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] != '"' {
+		*q = Quantity(b)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*q = Quantity(s)
+	return nil
 }
 
 // FileMount is a file rendered into the container.

@@ -82,6 +82,9 @@ func (e Endpoint) URL() string {
 // declared per host so it can be audited.
 func ParseEndpoint(s string) (Endpoint, error) {
 	var e Endpoint
+	if _, rest, _ := strings.Cut(s, "://"); strings.Contains(strings.TrimSuffix(rest, "/"), "/") && !strings.Contains(rest, ":") {
+		return e, fmt.Errorf("CIDR ranges and paths are not accepted; name each host as scheme://host[:port]")
+	}
 	raw := s
 	if !strings.Contains(s, "://") {
 		raw = "tcp://" + s

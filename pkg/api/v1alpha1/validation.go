@@ -194,12 +194,13 @@ func validateCompute(r *ComputeResources, path *field.Path) field.ErrorList {
 	if r.Limits.Memory == "" {
 		errs = append(errs, field.Required(path.Child("limits", "memory"), "set a memory limit, e.g. 256Mi"))
 	}
-	check := func(p *field.Path, v string, example string) {
+	check := func(p *field.Path, q Quantity, example string) {
+		v := string(q)
 		if v == "" {
 			return
 		}
-		q, err := resource.ParseQuantity(v)
-		if err != nil || q.Sign() <= 0 {
+		parsed, err := resource.ParseQuantity(v)
+		if err != nil || parsed.Sign() <= 0 {
 			errs = append(errs, field.Invalid(p, v, "invalid quantity (expected e.g. "+example+")"))
 		}
 	}
@@ -214,7 +215,7 @@ func validateCompute(r *ComputeResources, path *field.Path) field.ErrorList {
 		check(path.Child(side.name, "memory"), side.a.Memory, "'128Mi', '1Gi'")
 	}
 	if len(errs) == 0 && r.Requests != nil {
-		for _, pair := range [][3]string{{"cpu", r.Requests.CPU, r.Limits.CPU}, {"memory", r.Requests.Memory, r.Limits.Memory}} {
+		for _, pair := range [][3]string{{"cpu", string(r.Requests.CPU), string(r.Limits.CPU)}, {"memory", string(r.Requests.Memory), string(r.Limits.Memory)}} {
 			if pair[1] == "" || pair[2] == "" {
 				continue
 			}
@@ -350,7 +351,7 @@ func validateProbe(pr *Probe, ports map[string]ServicePort, path *field.Path) fi
 		errs = append(errs, probePort(pr.TCPSocket.Port, ports, path.Child("tcpSocket", "port"))...)
 	}
 	if n != 1 {
-		errs = append(errs, field.Invalid(path, n, "set exactly one of httpGet, exec or tcpSocket"))
+		errs = append(errs, field.Forbidden(path, "set exactly one of httpGet, exec or tcpSocket"))
 	}
 	for name, v := range map[string]int32{"initialDelaySeconds": pr.InitialDelaySeconds, "periodSeconds": pr.PeriodSeconds, "timeoutSeconds": pr.TimeoutSeconds, "failureThreshold": pr.FailureThreshold, "successThreshold": pr.SuccessThreshold} {
 		if v < 0 {
