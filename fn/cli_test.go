@@ -64,7 +64,7 @@ func TestFunctionMode(t *testing.T) {
 			reason:   "a missing functionConfig is the all-defaults Platform",
 			items:    service,
 			wantOut:  []string{"kind: ResourceList", "kind: Deployment", "name: api", "lattice.dev/config-hash"},
-			notOut:   []string{"kind: LatticeService", "severity: error"},
+			notOut:   []string{"- apiVersion: lattice.dev/v1alpha1", "severity: error"},
 			wantCode: 0,
 		},
 		"platform config": {
