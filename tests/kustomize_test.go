@@ -12,37 +12,6 @@ import (
 // These tests run the real kustomize binary with lattice as an exec KRM
 // function, the way platform teams wire it up.
 
-var (
-	repoRoot, _ = filepath.Abs("..")
-	binDir      string
-)
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "lattice-bin-")
-	if err != nil {
-		panic(err)
-	}
-	binDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// latticeBin builds the lattice binary once per test run.
-func latticeBin(t testing.TB) string {
-	t.Helper()
-	bin := filepath.Join(binDir, "lattice")
-	if _, err := os.Stat(bin); err == nil {
-		return bin
-	}
-	cmd := exec.Command("go", "build", "-o", bin, "./fn")
-	cmd.Dir = repoRoot
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building lattice: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // kustomizeBin finds kustomize: $KUSTOMIZE, bin/kustomize, or installs the
 // pinned version into bin/ from the Go module proxy.
 func kustomizeBin(t testing.TB) string {
@@ -50,12 +19,12 @@ func kustomizeBin(t testing.TB) string {
 	if k := os.Getenv("KUSTOMIZE"); k != "" {
 		return k
 	}
-	k := filepath.Join(repoRoot, "bin", "kustomize")
+	k, _ := filepath.Abs(filepath.Join(repoRoot, "bin", "kustomize"))
 	if _, err := os.Stat(k); err == nil {
 		return k
 	}
 	cmd := exec.Command("go", "install", "sigs.k8s.io/kustomize/kustomize/v5@v5.8.1")
-	cmd.Env = append(os.Environ(), "GOBIN="+filepath.Join(repoRoot, "bin"))
+	cmd.Env = append(os.Environ(), "GOBIN="+filepath.Dir(k))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("installing kustomize: %v\n%s", err, out)
 	}
@@ -64,10 +33,10 @@ func kustomizeBin(t testing.TB) string {
 
 func kustomizeBuild(t *testing.T, dir string, flags ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	latticeBin(t)
+	bin := filepath.Dir(latticeBin(t))
 	args := append([]string{"build"}, flags...)
 	cmd := exec.Command(kustomizeBin(t), append(args, dir)...)
-	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.Env = append(os.Environ(), "PATH="+pathWith(bin))
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()

@@ -507,6 +507,10 @@ func (w *workload) service() *corev1.Service {
 		ObjectMeta: w.in.Meta(s.Name),
 		Spec:       corev1.ServiceSpec{Selector: Selector(s.Name)},
 	}
+	// Callers restricted by L7 rules reach the pods through the waypoint.
+	if wp := useWaypoint(w.in); wp != "" {
+		svc.Labels[LabelUseWaypoint] = wp
+	}
 	ports := s.Spec.Workload.Service.Ports
 	for _, name := range slices.Sorted(maps.Keys(ports)) {
 		p := ports[name]
@@ -552,11 +556,11 @@ func computeResources(r *v1alpha1.ComputeResources) corev1.ResourceRequirements 
 			return nil
 		}
 		l := corev1.ResourceList{}
-		if a.CPU != "" {
-			l[corev1.ResourceCPU] = resource.MustParse(string(a.CPU))
+		if a.CPU != nil {
+			l[corev1.ResourceCPU] = a.CPU.DeepCopy()
 		}
-		if a.Memory != "" {
-			l[corev1.ResourceMemory] = resource.MustParse(string(a.Memory))
+		if a.Memory != nil {
+			l[corev1.ResourceMemory] = a.Memory.DeepCopy()
 		}
 		return l
 	}

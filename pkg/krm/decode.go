@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -93,7 +94,7 @@ func pathFromDots(p string) *field.Path {
 }
 
 var (
-	typeQuantity   = reflect.TypeOf(v1alpha1.Quantity(""))
+	typeQuantity   = reflect.TypeOf(resource.Quantity{})
 	typeObjectMeta = reflect.TypeOf(metav1.ObjectMeta{})
 	typeIntOrStr   = reflect.TypeOf(intstr.IntOrString{})
 )
@@ -119,8 +120,14 @@ func check(n *yaml.Node, t reflect.Type, path *field.Path) field.ErrorList {
 	}
 	switch {
 	case t == typeQuantity:
-		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float" && n.Tag != "!!str") {
+		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!str" && n.Tag != "!!float") {
 			return typeErr(n, path, "a quantity such as 500m, 2 or 1Gi")
+		}
+		if n.Tag == "!!float" {
+			return field.ErrorList{withLine(field.Invalid(path, n.Value, fmt.Sprintf("quote fractional quantities (%q) or use milli-units (e.g. 500m)", n.Value)), n.Line)}
+		}
+		if _, err := resource.ParseQuantity(n.Value); err != nil {
+			return field.ErrorList{withLine(field.Invalid(path, n.Value, "invalid quantity (expected e.g. 500m, 2 or 1Gi)"), n.Line)}
 		}
 		return nil
 	case t == typeIntOrStr:

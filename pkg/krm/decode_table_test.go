@@ -16,7 +16,7 @@ func TestDecodeServiceStrict(t *testing.T) {
 		wantMsg  string
 		wantLine int
 	}{
-		"ok":            {reason: "a valid spec decodes", spec: "spec:\n  replicas: 2\n  workload: {containers: {main: {image: x, resources: {limits: {cpu: 1, memory: 0.5Gi}}}}}\n"},
+		"ok":            {reason: "a valid spec decodes", spec: "spec:\n  replicas: 2\n  workload: {containers: {main: {image: x, resources: {limits: {cpu: 1, memory: \"0.5Gi\"}}}}}\n"},
 		"typo":          {reason: "near-miss field names get a suggestion", spec: "spec:\n  replica: 2\n", wantPath: "spec.replica", wantMsg: `did you mean "replicas"?`, wantLine: 5},
 		"case":          {reason: "wrong case is suggested too", spec: "spec:\n  Replicas: 2\n", wantPath: "spec.Replicas", wantMsg: `did you mean "replicas"?`},
 		"unknown":       {reason: "far-off names list the known fields", spec: "spec:\n  frobnicate: 2\n", wantPath: "spec.frobnicate", wantMsg: "known fields here: autoscaling, deploy, ingress, replicas, workload"},
@@ -26,7 +26,8 @@ func TestDecodeServiceStrict(t *testing.T) {
 		"bool as int":   {reason: "numbers must be numbers", spec: "spec:\n  replicas: yes\n", wantPath: "spec.replicas", wantMsg: "expected a whole number"},
 		"list for map":  {reason: "structure mismatches name both shapes", spec: "spec:\n  workload:\n    containers: [main]\n", wantPath: "spec.workload.containers", wantMsg: "expected a map, got a list"},
 		"alias":         {reason: "aliases are refused (alias bombs, hidden sharing)", spec: "spec:\n  workload:\n    containers:\n      main: &m {image: x}\n      side: *m\n", wantPath: "spec.workload.containers[side]", wantMsg: "aliases are not allowed"},
-		"quantity":      {reason: "quantities may be numbers", spec: "spec:\n  workload: {containers: {main: {image: x, resources: {limits: {cpu: 0.5, memory: 1Gi}}}}}\n"},
+		"quantity":      {reason: "quantities may be whole numbers", spec: "spec:\n  workload: {containers: {main: {image: x, resources: {limits: {cpu: 2, memory: 1Gi}}}}}\n"},
+		"fraction":      {reason: "fractions must be quoted, as the CRD schema (int-or-string) requires", spec: "spec:\n  workload: {containers: {main: {image: x, resources: {limits: {cpu: 0.5}}}}}\n", wantPath: "spec.workload.containers[main].resources.limits.cpu", wantMsg: "quote fractional quantities"},
 		"bad quantity":  {reason: "but not maps", spec: "spec:\n  workload: {containers: {main: {image: x, resources: {limits: {cpu: {a: b}}}}}}\n", wantPath: "spec.workload.containers[main].resources.limits.cpu", wantMsg: "expected a quantity"},
 		"port name":     {reason: "int-or-string fields take both", spec: "spec:\n  ingress: {hostname: a.example.com, paths: [{path: /, port: http}, {path: /b, port: 80}]}\n"},
 		"metadata free": {reason: "metadata belongs to Kubernetes and is not checked field by field", spec: "spec: {}\n"},

@@ -1,8 +1,7 @@
 package v1alpha1
 
 import (
-	"encoding/json"
-
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -27,6 +26,7 @@ type LatticeServiceSpec struct {
 
 	// Replicas is the number of pods, or the minimum when autoscaling is set.
 	// Defaults to 1.
+	// +kubebuilder:validation:Minimum=0
 	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`
 
@@ -47,6 +47,7 @@ type LatticeServiceSpec struct {
 // WorkloadSpec is the Score-compatible core of a service.
 type WorkloadSpec struct {
 	// Containers by name; at least one is required. "main" is conventional.
+	// +kubebuilder:validation:MinProperties=1
 	Containers map[string]Container `json:"containers"`
 
 	// Service lists the ports the service accepts traffic on. No ports, no
@@ -104,32 +105,12 @@ type ComputeResources struct {
 	Limits   *ResourceAmounts `json:"limits,omitempty"`
 }
 
-// ResourceAmounts holds Kubernetes quantities.
+// ResourceAmounts holds Kubernetes quantities ("500m", 2, "1Gi").
 type ResourceAmounts struct {
 	// +optional
-	CPU Quantity `json:"cpu,omitempty"`
+	CPU *resource.Quantity `json:"cpu,omitempty"`
 	// +optional
-	Memory Quantity `json:"memory,omitempty"`
-}
-
-// Quantity is a Kubernetes quantity written as a string or a number
-// ("500m", 2, 0.5, "1Gi").
-//
-// +kubebuilder:validation:XIntOrString
-type Quantity string
-
-// UnmarshalJSON accepts numbers as well as strings.
-func (q *Quantity) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] != '"' {
-		*q = Quantity(b)
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	*q = Quantity(s)
-	return nil
+	Memory *resource.Quantity `json:"memory,omitempty"`
 }
 
 // FileMount is a file rendered into the container.
@@ -238,11 +219,16 @@ type ServiceSpec struct {
 
 // ServicePort is one port of the Kubernetes Service.
 type ServicePort struct {
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port"`
 	// TargetPort is the container port; defaults to port.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
 	// +optional
 	TargetPort *int32 `json:"targetPort,omitempty"`
 	// Protocol is TCP (default) or UDP.
+	// +kubebuilder:validation:Enum=TCP;UDP
 	// +optional
 	Protocol string `json:"protocol,omitempty"`
 }
@@ -265,10 +251,12 @@ const (
 // Resource is one dependency, caller, secret or volume.
 type Resource struct {
 	// Type is service (default), external-service, volume or secret.
+	// +kubebuilder:validation:Enum=service;external-service;volume;secret
 	// +optional
 	Type string `json:"type,omitempty"`
 	// Direction of a service or external-service: outbound (default),
 	// inbound or both. Traffic flows only when both sides declare it.
+	// +kubebuilder:validation:Enum=outbound;inbound;both
 	// +optional
 	Direction string `json:"direction,omitempty"`
 	// ID overrides the target: the service name (default: the key), "*" for
@@ -348,6 +336,7 @@ type AutoscalingMetric struct {
 type DeploySpec struct {
 	// Strategy is rolling (default) or canary (surge a full set, keep all old
 	// pods until the new ones are ready).
+	// +kubebuilder:validation:Enum=rolling;canary
 	// +optional
 	Strategy string `json:"strategy,omitempty"`
 }
@@ -362,6 +351,7 @@ type IngressSpec struct {
 	Paths []IngressPath `json:"paths,omitempty"`
 	// TLS is "terminate" (default: the gateway holds a cert-manager
 	// certificate) or "passthrough" (the service holds its own certificate).
+	// +kubebuilder:validation:Enum=terminate;passthrough
 	// +optional
 	TLS string `json:"tls,omitempty"`
 	// Issuer overrides the Platform's default certificate issuer.

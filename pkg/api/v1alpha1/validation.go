@@ -187,22 +187,12 @@ func (p *Platform) TagAllowed(image string) bool {
 }
 
 func validateCompute(r *ComputeResources, path *field.Path) field.ErrorList {
-	if r == nil || r.Limits == nil || (r.Limits.CPU == "" && r.Limits.Memory == "") {
+	if r == nil || r.Limits == nil || (r.Limits.CPU == nil && r.Limits.Memory == nil) {
 		return field.ErrorList{field.Required(path.Child("limits"), "every container needs resource limits, e.g. limits: {cpu: 500m, memory: 256Mi}")}
 	}
 	var errs field.ErrorList
-	if r.Limits.Memory == "" {
+	if r.Limits.Memory == nil {
 		errs = append(errs, field.Required(path.Child("limits", "memory"), "set a memory limit, e.g. 256Mi"))
-	}
-	check := func(p *field.Path, q Quantity, example string) {
-		v := string(q)
-		if v == "" {
-			return
-		}
-		parsed, err := resource.ParseQuantity(v)
-		if err != nil || parsed.Sign() <= 0 {
-			errs = append(errs, field.Invalid(p, v, "invalid quantity (expected e.g. "+example+")"))
-		}
 	}
 	for _, side := range []struct {
 		name string
@@ -211,17 +201,16 @@ func validateCompute(r *ComputeResources, path *field.Path) field.ErrorList {
 		if side.a == nil {
 			continue
 		}
-		check(path.Child(side.name, "cpu"), side.a.CPU, "'100m', '1', '0.5'")
-		check(path.Child(side.name, "memory"), side.a.Memory, "'128Mi', '1Gi'")
-	}
-	if len(errs) == 0 && r.Requests != nil {
-		for _, pair := range [][3]string{{"cpu", string(r.Requests.CPU), string(r.Limits.CPU)}, {"memory", string(r.Requests.Memory), string(r.Limits.Memory)}} {
-			if pair[1] == "" || pair[2] == "" {
-				continue
+		for name, q := range map[string]*resource.Quantity{"cpu": side.a.CPU, "memory": side.a.Memory} {
+			if q != nil && q.Sign() <= 0 {
+				errs = append(errs, field.Invalid(path.Child(side.name, name), q.String(), "must be greater than zero"))
 			}
-			req, lim := resource.MustParse(pair[1]), resource.MustParse(pair[2])
-			if req.Cmp(lim) > 0 {
-				errs = append(errs, field.Invalid(path.Child("requests", pair[0]), pair[1], "must not exceed limits."+pair[0]+" ("+pair[2]+")"))
+		}
+	}
+	if r.Requests != nil {
+		for name, pair := range map[string][2]*resource.Quantity{"cpu": {r.Requests.CPU, r.Limits.CPU}, "memory": {r.Requests.Memory, r.Limits.Memory}} {
+			if pair[0] != nil && pair[1] != nil && pair[0].Cmp(*pair[1]) > 0 {
+				errs = append(errs, field.Invalid(path.Child("requests", name), pair[0].String(), "must not exceed limits."+name+" ("+pair[1].String()+")"))
 			}
 		}
 	}
@@ -504,6 +493,11 @@ func validateResource(r *Resource, hasPorts bool, path *field.Path) field.ErrorL
 		if r.Direction != DirectionOutbound {
 			errs = append(errs, field.NotSupported(path.Child("direction"), r.Direction, []string{DirectionOutbound}))
 		}
+		// The reference's "entity:<name>" ids are Cilium entities; the
+		// ambient mesh can only route and authorize named hosts.
+		if r.ID != "" {
+			errs = append(errs, field.Forbidden(path.Child("id"), "an external service is identified by its endpoints, not an id (entity egress such as kube-apiserver or world is a CNI policy, not a mesh one); declare the hosts in params.endpoints, e.g. {api: https://api.example.com}"))
+		}
 		if len(params.Endpoints) == 0 {
 			errs = append(errs, field.Required(pp.Child("endpoints"), "list at least one endpoint, e.g. endpoints: {api: https://api.stripe.com}"))
 		}
@@ -659,12 +653,13 @@ func validateIngress(in *IngressSpec, ports map[string]ServicePort, p *Platform,
 			}
 		}
 	}
-	if in.Issuer != nil && !p.IssuerDeclared(*in.Issuer) {
+	switch {
+	case in.Issuer == nil:
+	case in.Issuer.Kind != "ClusterIssuer" && in.Issuer.Kind != "Issuer":
+		errs = append(errs, field.NotSupported(path.Child("issuer", "kind"), in.Issuer.Kind, []string{"ClusterIssuer", "Issuer"}))
+	case !p.IssuerDeclared(*in.Issuer):
 		errs = append(errs, field.Invalid(path.Child("issuer", "name"), in.Issuer.Name,
 			"the platform does not declare this "+in.Issuer.Kind+"; a certificate from an unknown issuer would never be issued. Use one of "+p.issuerList()))
-	}
-	if in.Issuer != nil && in.Issuer.Kind != "ClusterIssuer" && in.Issuer.Kind != "Issuer" {
-		errs = append(errs, field.NotSupported(path.Child("issuer", "kind"), in.Issuer.Kind, []string{"ClusterIssuer", "Issuer"}))
 	}
 	if j := in.JWT; j != nil {
 		jp := path.Child("jwt")
@@ -714,11 +709,18 @@ func ValidateHostname(path *field.Path, h string) field.ErrorList {
 	case !strings.Contains(h, "."):
 		return field.ErrorList{field.Invalid(path, h, "must be a fully qualified name such as app.example.com")}
 	}
-	var errs field.ErrorList
-	for _, msg := range validation.IsDNS1123Subdomain(h) {
-		errs = append(errs, field.Invalid(path, h, msg))
+	if len(h) > 253 {
+		return field.ErrorList{field.TooLong(path, h, 253)}
 	}
-	return errs
+	// Label by label, so the message names the offending part and a label
+	// over 63 characters (which DNS and ACME reject) is caught too.
+	for _, label := range strings.Split(h, ".") {
+		if len(validation.IsDNS1123Label(label)) > 0 {
+			return field.ErrorList{field.Invalid(path, h, fmt.Sprintf(
+				"label %q is not valid: each dot-separated part has 1-63 lowercase letters, digits or '-', and starts and ends with a letter or digit (e.g. my-shop.example.com)", label))}
+		}
+	}
+	return nil
 }
 
 // InZone reports whether host falls in one of the platform's DNS zones.
