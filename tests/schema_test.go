@@ -2,9 +2,11 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -123,3 +125,127 @@ func jsonSchema(s map[string]any, path string) map[string]any {
 	return out
 }
 
+// TestReferenceDocsInSync writes docs/reference/<kind>.md from the CRD
+// schemas: one row per field with its type, whether it is required, and the
+// description from the Go doc comment.
+func TestReferenceDocsInSync(t *testing.T) {
+	crds, _ := filepath.Glob(filepath.Join(repoRoot, "config", "crd", "*.yaml"))
+	for _, f := range crds {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var crd struct {
+			Spec struct {
+				Group    string
+				Names    struct{ Kind string }
+				Versions []struct {
+					Name   string
+					Schema struct {
+						OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
+					}
+				}
+			}
+		}
+		if err := sigsyaml.Unmarshal(data, &crd); err != nil {
+			t.Fatal(err)
+		}
+		v := crd.Spec.Versions[0]
+		var b strings.Builder
+		fmt.Fprintf(&b, "# %s reference\n\n", crd.Spec.Names.Kind)
+		fmt.Fprintf(&b, "<!-- Generated from config/crd by `go test ./tests -run ReferenceDocs -update`; do not edit. -->\n\n")
+		fmt.Fprintf(&b, "`apiVersion: %s/%s`, `kind: %s`\n\n", crd.Spec.Group, v.Name, crd.Spec.Names.Kind)
+		if d, _ := v.Schema.OpenAPIV3Schema["description"].(string); d != "" {
+			b.WriteString(oneParagraph(d) + "\n\n")
+		}
+		b.WriteString("| Field | Type | Required | Description |\n|---|---|---|---|\n")
+		props, _ := v.Schema.OpenAPIV3Schema["properties"].(map[string]any)
+		if spec, ok := props["spec"].(map[string]any); ok {
+			docRows(&b, spec, "spec", true)
+		}
+		name := strings.ToLower(crd.Spec.Names.Kind) + ".md"
+		checkFile(t, filepath.Join(repoRoot, "docs", "reference", name), []byte(b.String()))
+	}
+}
+
+func docRows(b *strings.Builder, s map[string]any, path string, required bool) {
+	req := ""
+	if required {
+		req = "yes"
+	}
+	fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", path, schemaType(s), req, strings.ReplaceAll(oneParagraph(schemaString(s["description"])), "|", "\\|"))
+	requiredSet := map[string]bool{}
+	if r, ok := s["required"].([]any); ok {
+		for _, x := range r {
+			requiredSet[x.(string)] = true
+		}
+	}
+	if props, ok := s["properties"].(map[string]any); ok {
+		for _, name := range sortedKeys(props) {
+			docRows(b, props[name].(map[string]any), path+"."+name, requiredSet[name])
+		}
+	}
+	if items, ok := s["items"].(map[string]any); ok {
+		if _, hasProps := items["properties"]; hasProps {
+			for _, name := range sortedKeys(items["properties"].(map[string]any)) {
+				r, _ := items["required"].([]any)
+				docRows(b, items["properties"].(map[string]any)[name].(map[string]any), path+"[]."+name, contains(r, name))
+			}
+		}
+	}
+	if ap, ok := s["additionalProperties"].(map[string]any); ok {
+		if props, ok := ap["properties"].(map[string]any); ok {
+			r, _ := ap["required"].([]any)
+			for _, name := range sortedKeys(props) {
+				docRows(b, props[name].(map[string]any), path+".<name>."+name, contains(r, name))
+			}
+		}
+	}
+}
+
+func schemaType(s map[string]any) string {
+	if _, ok := s["x-kubernetes-int-or-string"]; ok {
+		return "int or string"
+	}
+	t := schemaString(s["type"])
+	switch t {
+	case "array":
+		if items, ok := s["items"].(map[string]any); ok {
+			return "[]" + schemaType(items)
+		}
+	case "object":
+		if ap, ok := s["additionalProperties"].(map[string]any); ok {
+			return "map[string]" + schemaType(ap)
+		}
+	}
+	if e, ok := s["enum"].([]any); ok {
+		var vals []string
+		for _, v := range e {
+			vals = append(vals, fmt.Sprint(v))
+		}
+		return t + " (" + strings.Join(vals, ", ") + ")"
+	}
+	return t
+}
+
+func oneParagraph(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func schemaString(v any) string { s, _ := v.(string); return s }
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func contains(list []any, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

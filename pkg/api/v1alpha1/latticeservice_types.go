@@ -68,8 +68,10 @@ type Container struct {
 	// Command overrides the entrypoint; command[0] must be an absolute path.
 	// +optional
 	Command []string `json:"command,omitempty"`
+	// Args are passed to the command.
 	// +optional
 	Args []string `json:"args,omitempty"`
+	// WorkingDir is the container's working directory.
 	// +optional
 	WorkingDir string `json:"workingDir,omitempty"`
 	// Variables become environment variables. Values may use ${...}
@@ -107,8 +109,10 @@ type ComputeResources struct {
 
 // ResourceAmounts holds Kubernetes quantities ("500m", 2, "1Gi").
 type ResourceAmounts struct {
+	// CPU in cores ("500m", 2).
 	// +optional
 	CPU *resource.Quantity `json:"cpu,omitempty"`
+	// Memory in bytes ("256Mi", "1Gi").
 	// +optional
 	Memory *resource.Quantity `json:"memory,omitempty"`
 }
@@ -137,6 +141,7 @@ type VolumeMount struct {
 	// Path is the subPath inside the volume.
 	// +optional
 	Path string `json:"path,omitempty"`
+	// ReadOnly mounts the volume read-only.
 	// +optional
 	ReadOnly bool `json:"readOnly,omitempty"`
 	// Medium is the emptyDir medium ("" or "Memory").
@@ -149,48 +154,63 @@ type VolumeMount struct {
 
 // Probe is copied onto the container.
 type Probe struct {
+	// HTTPGet probes an HTTP endpoint of the container.
 	// +optional
 	HTTPGet *HTTPGetProbe `json:"httpGet,omitempty"`
+	// Exec runs a command in the container.
 	// +optional
 	Exec *ExecProbe `json:"exec,omitempty"`
+	// TCPSocket opens a TCP connection.
 	// +optional
 	TCPSocket *TCPSocketProbe `json:"tcpSocket,omitempty"`
+	// InitialDelaySeconds before the first probe.
 	// +optional
 	InitialDelaySeconds int32 `json:"initialDelaySeconds,omitempty"`
+	// PeriodSeconds between probes.
 	// +optional
 	PeriodSeconds int32 `json:"periodSeconds,omitempty"`
+	// TimeoutSeconds per probe.
 	// +optional
 	TimeoutSeconds int32 `json:"timeoutSeconds,omitempty"`
+	// FailureThreshold is how many failures in a row count as failed.
 	// +optional
 	FailureThreshold int32 `json:"failureThreshold,omitempty"`
+	// SuccessThreshold is how many successes in a row count as passed.
 	// +optional
 	SuccessThreshold int32 `json:"successThreshold,omitempty"`
 }
 
 // HTTPGetProbe checks an HTTP endpoint.
 type HTTPGetProbe struct {
+	// Path of the request, starting with '/'.
 	Path string `json:"path"`
 	// Port is a number or a service port name.
 	Port intstr.IntOrString `json:"port"`
+	// Scheme is HTTP (default) or HTTPS.
 	// +optional
 	Scheme string `json:"scheme,omitempty"`
+	// HTTPHeaders are added to the request.
 	// +optional
 	HTTPHeaders []HTTPHeader `json:"httpHeaders,omitempty"`
 }
 
 // HTTPHeader is one probe request header.
 type HTTPHeader struct {
-	Name  string `json:"name"`
+	// Name of the header.
+	Name string `json:"name"`
+	// Value of the header.
 	Value string `json:"value"`
 }
 
 // ExecProbe runs a command in the container.
 type ExecProbe struct {
+	// Command and its arguments; exit 0 is healthy.
 	Command []string `json:"command"`
 }
 
 // TCPSocketProbe opens a TCP connection.
 type TCPSocketProbe struct {
+	// Port number or service port name.
 	Port intstr.IntOrString `json:"port"`
 }
 
@@ -199,14 +219,19 @@ type SecurityContext struct {
 	// Capabilities to add (all others stay dropped).
 	// +optional
 	Capabilities []string `json:"capabilities,omitempty"`
+	// Privileged runs the container privileged (override "privileged").
 	// +optional
 	Privileged *bool `json:"privileged,omitempty"`
+	// ReadOnlyRootFilesystem false needs override "readWriteRootFilesystem".
 	// +optional
 	ReadOnlyRootFilesystem *bool `json:"readOnlyRootFilesystem,omitempty"`
+	// RunAsUser 0 needs override "runAsRoot".
 	// +optional
 	RunAsUser *int64 `json:"runAsUser,omitempty"`
+	// RunAsGroup 0 needs override "runAsRootGroup".
 	// +optional
 	RunAsGroup *int64 `json:"runAsGroup,omitempty"`
+	// AllowPrivilegeEscalation true needs override "allowPrivilegeEscalation".
 	// +optional
 	AllowPrivilegeEscalation *bool `json:"allowPrivilegeEscalation,omitempty"`
 }
@@ -219,6 +244,7 @@ type ServiceSpec struct {
 
 // ServicePort is one port of the Kubernetes Service.
 type ServicePort struct {
+	// Port is the Service port callers connect to.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port"`
@@ -299,8 +325,11 @@ type ResourceParams struct {
 	// volume: size makes this service the owner of the claim.
 	// +optional
 	Size string `json:"size,omitempty"`
+	// volume: the StorageClass of the claim (default: the cluster's).
 	// +optional
 	StorageClass string `json:"storageClass,omitempty"`
+	// volume: ReadWriteOnce (default), ReadWriteMany, ReadOnlyMany or
+	// ReadWriteOncePod.
 	// +optional
 	AccessMode string `json:"accessMode,omitempty"`
 	// volume: services allowed to mount a shared volume ("name" or "ns/name").
@@ -312,6 +341,7 @@ type ResourceParams struct {
 	// secret: keys to sync; empty syncs every key.
 	// +optional
 	Keys []string `json:"keys,omitempty"`
+	// secret: how often to re-read the store, e.g. 1h.
 	// +optional
 	RefreshInterval string `json:"refreshInterval,omitempty"`
 }
@@ -328,8 +358,11 @@ type AutoscalingSpec struct {
 // AutoscalingMetric is a utilization target (cpu, memory: percent) or a
 // per-pod custom metric average.
 type AutoscalingMetric struct {
+	// Metric is cpu, memory or the name of a per-pod custom metric.
 	Metric string `json:"metric"`
-	Target int32  `json:"target"`
+	// Target is a utilization percentage (cpu, memory) or the per-pod
+	// average value of a custom metric.
+	Target int32 `json:"target"`
 }
 
 // DeploySpec selects the rollout strategy.
@@ -364,6 +397,7 @@ type IngressSpec struct {
 
 // IngressPath routes a path prefix to a service port.
 type IngressPath struct {
+	// Path is a prefix such as / or /api.
 	Path string `json:"path"`
 	// Port is the service port number or name.
 	// +optional
@@ -372,6 +406,7 @@ type IngressPath struct {
 
 // IssuerRef names a cert-manager issuer declared by the Platform.
 type IssuerRef struct {
+	// Name of the cert-manager issuer.
 	Name string `json:"name"`
 	// Kind is ClusterIssuer (default) or Issuer.
 	// +optional
@@ -380,8 +415,11 @@ type IssuerRef struct {
 
 // JWTSpec configures token validation at the gateway.
 type JWTSpec struct {
-	Issuer  string `json:"issuer"`
+	// Issuer is the token's iss claim.
+	Issuer string `json:"issuer"`
+	// JWKSURI is the https URL of the issuer's JSON Web Key Set.
 	JWKSURI string `json:"jwksUri"`
+	// Audiences accepted in the aud claim; empty accepts any.
 	// +optional
 	Audiences []string `json:"audiences,omitempty"`
 }

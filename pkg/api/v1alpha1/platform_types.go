@@ -117,6 +117,8 @@ type MeshPolicy struct {
 
 // SecurityPolicy lists which services may relax the container defaults.
 type SecurityPolicy struct {
+	// AllowedOverrides grants container security relaxations to services;
+	// everything else keeps the locked-down defaults.
 	// +optional
 	AllowedOverrides []SecurityOverrideGrant `json:"allowedOverrides,omitempty"`
 }
