@@ -22,6 +22,15 @@ func Encode(obj any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if out, ok := fastYAML(data); ok {
+		return out, nil
+	}
+	return encodeSlow(data)
+}
+
+// encodeSlow is the original chain (JSON → map → sigs.k8s.io/yaml), the
+// reference the fast encoder must match byte for byte.
+func encodeSlow(data []byte) ([]byte, error) {
 	var m map[string]any
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, err
@@ -161,3 +170,6 @@ func (m Meta) String() string {
 func NodeMeta(n *yaml.RNode) Meta {
 	return Meta{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
 }
+
+// Text is the object's YAML.
+func (o Out) Text() (string, error) { return o.text() }

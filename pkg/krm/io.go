@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,37 +49,20 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 	return items, br.FunctionConfig, nil
 }
 
-// ReadPaths reads YAML files and directories (recursively, *.yaml and
-// *.yml, skipping kustomization files and hidden directories) in a stable
-// order, keeping each document's file, index and first line.
+// ReadPaths reads YAML files and directories in a stable order, keeping
+// each document's file, index and first line. A directory with a
+// kustomization contributes the files it lists (resources and transformers,
+// following local bases), so expected output or unrelated YAML next to it
+// is not read; any other directory contributes every *.yaml and *.yml file
+// below it, skipping hidden directories.
 func ReadPaths(paths []string) ([]Item, error) {
 	var files []string
 	for _, p := range paths {
-		st, err := os.Stat(p)
+		fs, err := filesUnder(p, 0)
 		if err != nil {
 			return nil, err
 		}
-		if !st.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			ext := filepath.Ext(path)
-			base := filepath.Base(path)
-			if !d.IsDir() && (ext == ".yaml" || ext == ".yml") && base != "kustomization.yaml" && base != "kustomization.yml" && base != "Kptfile" {
-				files = append(files, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
+		files = append(files, fs...)
 	}
 	slices.Sort(files)
 	files = slices.Compact(files)
