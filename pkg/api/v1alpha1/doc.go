@@ -16,4 +16,6 @@ const (
 	KindLatticeService = "LatticeService"
 	KindPlatform       = "Platform"
 	KindImageLock      = "ImageLock"
+	KindFleet          = "Fleet"
+	KindFleetInventory = "FleetInventory"
 )

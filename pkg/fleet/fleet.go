@@ -1,0 +1,148 @@
+// Package fleet compiles cross-cluster agreements at render time. A Fleet
+// (in git) names the clusters; the FleetInventory generated from it and
+// from every cluster's LatticeServices carries each cluster's identity,
+// east-west gateway and declarations, so each cluster's own render can
+// match agreements with the others without rendering them. Inventories are
+// generated and checked in CI, so both sides of an agreement always come
+// from the same commit and nothing converges at run time.
+package fleet
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
+)
+
+// DefaultEastWestPort is Istio's east-west gateway mTLS port.
+const DefaultEastWestPort = 15443
+
+// Default fills unset Fleet fields.
+func Default(f *v1alpha1.Fleet) {
+	for i := range f.Spec.Clusters {
+		c := &f.Spec.Clusters[i]
+		c.TrustDomain = cmp.Or(c.TrustDomain, v1alpha1.DefaultTrustDomain)
+		c.Network = cmp.Or(c.Network, c.Name)
+		if c.EastWestGateway != nil && c.EastWestGateway.Port == 0 {
+			c.EastWestGateway.Port = DefaultEastWestPort
+		}
+	}
+}
+
+// Validate checks a defaulted Fleet.
+func Validate(f *v1alpha1.Fleet) field.ErrorList {
+	var errs field.ErrorList
+	cp := field.NewPath("spec", "clusters")
+	if len(f.Spec.Clusters) == 0 {
+		errs = append(errs, field.Required(cp, "list the fleet's clusters"))
+	}
+	seen := map[string]int{}
+	for i, c := range f.Spec.Clusters {
+		p := cp.Index(i)
+		for _, msg := range validation.IsDNS1123Label(c.Name) {
+			errs = append(errs, field.Invalid(p.Child("name"), c.Name, msg))
+		}
+		if first, dup := seen[c.Name]; dup {
+			errs = append(errs, field.Duplicate(p.Child("name"), c.Name))
+			errs[len(errs)-1].Detail = fmt.Sprintf("cluster %q is already spec.clusters[%d]; each cluster is listed once", c.Name, first)
+		}
+		seen[c.Name] = i
+		errs = append(errs, v1alpha1.ValidateTrustDomain(p.Child("trustDomain"), c.TrustDomain)...)
+		if c.Path == "" {
+			errs = append(errs, field.Required(p.Child("path"), "the directory of the cluster's LatticeServices, relative to the Fleet file"))
+		}
+		if len(c.Exports) > 0 && (c.EastWestGateway == nil || c.EastWestGateway.Address == "") {
+			errs = append(errs, field.Required(p.Child("eastWestGateway", "address"), "a cluster that exports services needs the address other clusters reach them at"))
+		}
+		if gw := c.EastWestGateway; gw != nil && gw.Address != "" {
+			if msgs := validation.IsDNS1123Subdomain(gw.Address); len(msgs) > 0 && !isIP(gw.Address) {
+				errs = append(errs, field.Invalid(p.Child("eastWestGateway", "address"), gw.Address, "must be a DNS name or an IP address"))
+			}
+			if gw.Port < 1 || gw.Port > 65535 {
+				errs = append(errs, field.Invalid(p.Child("eastWestGateway", "port"), gw.Port, "must be between 1 and 65535"))
+			}
+		}
+		for j, e := range c.Exports {
+			if e != "*" && (strings.Count(e, "/") != 1 || strings.HasPrefix(e, "/") || strings.HasSuffix(e, "/")) {
+				errs = append(errs, field.Invalid(p.Child("exports").Index(j), e, `must be "namespace/name", "namespace/*" or "*"`))
+			}
+		}
+	}
+	return errs
+}
+
+// Exported reports whether a cluster exports ns/name.
+func Exported(c v1alpha1.FleetCluster, ns, name string) bool {
+	for _, e := range c.Exports {
+		if e == "*" || e == ns+"/*" || e == ns+"/"+name {
+			return true
+		}
+	}
+	return false
+}
+
+// Summarize records a cluster's services (defaulted and valid) as the
+// inventory carries them.
+func Summarize(c v1alpha1.FleetCluster, services []*v1alpha1.LatticeService) v1alpha1.InventoryCluster {
+	out := v1alpha1.InventoryCluster{Name: c.Name, TrustDomain: c.TrustDomain, Network: c.Network, EastWestGateway: c.EastWestGateway}
+	for _, s := range services {
+		out.Services = append(out.Services, Service(s, Exported(c, s.Namespace, s.Name)))
+	}
+	slices.SortFunc(out.Services, func(a, b v1alpha1.InventoryService) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+// Service is one service's inventory entry.
+func Service(s *v1alpha1.LatticeService, exported bool) v1alpha1.InventoryService {
+	out := v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Exported: exported}
+	if svc := s.Spec.Workload.Service; svc != nil {
+		for _, name := range slices.Sorted(maps.Keys(svc.Ports)) {
+			p := svc.Ports[name]
+			tp := p.Port
+			if p.TargetPort != nil {
+				tp = *p.TargetPort
+			}
+			out.Ports = append(out.Ports, v1alpha1.InventoryPort{Name: name, Port: p.Port, TargetPort: tp, Protocol: cmp.Or(p.Protocol, "TCP")})
+		}
+	}
+	res := s.Spec.Workload.Resources
+	for _, key := range slices.Sorted(maps.Keys(res)) {
+		r := res[key]
+		if r.Type != v1alpha1.ResourceService {
+			continue
+		}
+		peer := v1alpha1.InventoryPeer{Cluster: r.Cluster, Namespace: cmp.Or(r.Namespace, s.Namespace), Name: cmp.Or(r.ID, key)}
+		if r.Direction == v1alpha1.DirectionOutbound || r.Direction == v1alpha1.DirectionBoth {
+			out.Outbound = append(out.Outbound, peer)
+		}
+		if r.Direction == v1alpha1.DirectionInbound || r.Direction == v1alpha1.DirectionBoth {
+			if r.ID == "*" {
+				out.AcceptsAnyDeclaredCaller = true
+				continue
+			}
+			peer.Rules = r.Rules
+			out.Inbound = append(out.Inbound, peer)
+		}
+	}
+	sortPeers(out.Outbound)
+	sortPeers(out.Inbound)
+	return out
+}
+
+func sortPeers(ps []v1alpha1.InventoryPeer) {
+	slices.SortStableFunc(ps, func(a, b v1alpha1.InventoryPeer) int {
+		return cmp.Or(cmp.Compare(a.Cluster, b.Cluster), cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+}
+
+func isIP(s string) bool {
+	return len(validation.IsValidIP(field.NewPath("x"), s)) == 0
+}
