@@ -38,13 +38,16 @@ import (
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 )
 
-// Argo CD sync waves of edge objects: the Certificate (and the gateway's
-// token check) must be in place before a listener or route goes live, so a
-// failing issuance stops the sync at the Certificate instead of exposing a
-// hostname without its certificate. Workload objects sit in wave 0.
+// Argo CD sync waves of edge objects. The Certificate (and the gateway's
+// token check) must be in place before the hostname's listener and route go
+// live, so a failing issuance stops the sync before the edge instead of
+// exposing a hostname without its certificate. The Certificate shares wave
+// 0 with the workload rather than preceding it: Argo CD applies no later
+// wave while an earlier one is unhealthy, and a certificate problem should
+// hold back the public edge, not the rollout of the service behind it.
 const (
-	WaveCertificate = "-1"
-	WaveEdgePolicy  = "-1"
+	WaveCertificate = "0"
+	WaveEdgePolicy  = "0"
 	WaveListener    = "1"
 	WaveRoute       = "2"
 )
@@ -150,13 +153,6 @@ func EdgeObjectNames(namespace, name string) EdgeNames {
 		ListenerSet: owner,
 		JWT:         owner + "-jwt",
 	}
-}
-
-// IngressGatewayPrincipal is the mesh identity of the platform Gateway's
-// proxies: every service with an ingress must accept it as a caller.
-func IngressGatewayPrincipal(p *v1alpha1.Platform) string {
-	gw := p.Spec.Gateway
-	return Principal(p.Spec.Cluster.TrustDomain, gw.Namespace, gw.ServiceAccount)
 }
 
 func sharedEdge(in SharedInput) []Derived { return nil }

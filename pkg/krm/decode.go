@@ -60,9 +60,13 @@ func decodeStrict(n *yaml.RNode, into any) field.ErrorList {
 	if len(errs) > 0 {
 		return errs
 	}
-	data, err := n.MarshalJSON()
-	if err != nil {
-		return field.ErrorList{field.Invalid(nil, nil, "cannot read YAML: "+err.Error())}
+	data, ok := nodeJSON(n.YNode())
+	if !ok {
+		var err error
+		data, err = n.MarshalJSON()
+		if err != nil {
+			return field.ErrorList{field.Invalid(nil, nil, "cannot read YAML: "+err.Error())}
+		}
 	}
 	if err := json.Unmarshal(data, into); err != nil {
 		var te *json.UnmarshalTypeError
@@ -147,7 +151,7 @@ func check(n *yaml.Node, t reflect.Type, path *field.Path) field.ErrorList {
 		if n.Kind != yaml.MappingNode {
 			return typeErr(n, path, "an object")
 		}
-		fields := jsonFields(t)
+		fields := cachedJSONFields(t)
 		errs := dupKeys(n, path)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]

@@ -1,16 +1,12 @@
 package krm
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 
-	"sigs.k8s.io/kustomize/kyaml/kio"
-	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -26,27 +22,6 @@ type Item struct {
 	// the user).
 	Lines      bool
 	LineOffset int
-}
-
-// ReadResourceList reads a KRM ResourceList.
-func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
-	br := &kio.ByteReader{Reader: r, OmitReaderAnnotations: true}
-	nodes, err := br.Read()
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read ResourceList: %w", err)
-	}
-	if br.WrappingKind != kio.ResourceListKind {
-		return nil, nil, fmt.Errorf("input is not a ResourceList (got %d documents); run lattice from kustomize or kpt, or use `lattice render DIR`", len(nodes))
-	}
-	items := make([]Item, len(nodes))
-	for i, n := range nodes {
-		items[i] = Item{Node: n}
-		if p, idx, err := kioutil.GetFileAnnotations(n); err == nil && p != "" {
-			items[i].File = p
-			items[i].Index, _ = strconv.Atoi(idx)
-		}
-	}
-	return items, br.FunctionConfig, nil
 }
 
 // ReadPaths reads YAML files and directories in a stable order, keeping
@@ -67,56 +42,84 @@ func ReadPaths(paths []string) ([]Item, error) {
 	slices.Sort(files)
 	files = slices.Compact(files)
 	var items []Item
+	total := 0
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
+		// The input limits hold for the whole render, not per file.
+		if total += len(data); total > MaxInputBytes {
+			return nil, fmt.Errorf("%s: the files of this render add up to more than %s; lattice reads at most that (%s)", f, mib(MaxInputBytes), limitsDoc)
+		}
 		its, err := ParseStream(data, f)
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, its...)
+		if items = append(items, its...); len(items) > MaxItems {
+			return nil, fmt.Errorf("%s: the files of this render hold more than %d objects; lattice reads at most %d (%s)", f, MaxItems, MaxItems, limitsDoc)
+		}
 	}
 	return items, nil
 }
 
 // ParseStream splits a multi-document YAML stream, remembering the first
-// line of each document so errors can point at file:line.
+// line of each document so errors can point at file:line. The input limits
+// apply (docs/limits.md); documents are parsed on every core.
 func ParseStream(data []byte, file string) ([]Item, error) {
-	if bytes.IndexByte(data, 0) >= 0 {
-		return nil, fmt.Errorf("%s: contains NUL bytes; YAML files must be text", file)
+	if err := scanInput(data, file); err != nil {
+		return nil, err
 	}
-	var items []Item
 	lines := strings.SplitAfter(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
-	start, index := 0, 0
-	flush := func(end int) error {
-		doc := strings.Join(lines[start:end], "")
-		if strings.TrimSpace(doc) != "" {
-			n, err := yaml.Parse(doc)
-			if err != nil {
-				return fmt.Errorf("%s:%d: %w", file, start+1, err)
-			}
-			if !yaml.IsMissingOrNull(n) {
-				if n.YNode().Kind != yaml.MappingNode {
-					return fmt.Errorf("%s:%d: a document must be a Kubernetes object (a map), got %s", file, start+1, kindName(n.YNode().Kind))
-				}
-				items = append(items, Item{Node: n, File: file, Index: index, Lines: true, LineOffset: start})
-				index++
-			}
-		}
-		return nil
+	type doc struct {
+		start, end int
+		node       *yaml.RNode
+		err        error
 	}
+	var docs []doc
+	start := 0
 	for i, l := range lines {
 		if l == "---\n" || l == "---" || strings.HasPrefix(l, "--- ") {
-			if err := flush(i); err != nil {
-				return nil, err
-			}
+			docs = append(docs, doc{start: start, end: i})
 			start = i + 1
 		}
 	}
-	if err := flush(len(lines)); err != nil {
-		return nil, err
+	docs = append(docs, doc{start: start, end: len(lines)})
+	if len(docs) > MaxItems {
+		return nil, fmt.Errorf("%s: %d documents; lattice reads at most %d objects (%s)", file, len(docs), MaxItems, limitsDoc)
+	}
+	Parallel(len(docs), func(i int) {
+		d := &docs[i]
+		text := strings.Join(lines[d.start:d.end], "")
+		if strings.TrimSpace(text) == "" {
+			return
+		}
+		n, err := yaml.Parse(text)
+		if err != nil {
+			d.err = fmt.Errorf("%s:%d: %w", file, d.start+1, err)
+			return
+		}
+		if yaml.IsMissingOrNull(n) {
+			return
+		}
+		if n.YNode().Kind != yaml.MappingNode {
+			d.err = fmt.Errorf("%s:%d: a document must be a Kubernetes object (a map), got %s", file, d.start+1, kindName(n.YNode().Kind))
+			return
+		}
+		if e := checkObject(n.YNode(), isLatticeKind(n.YNode())); e != nil {
+			d.err = fmt.Errorf("%s:%d: %s: %w", file, d.start+e.Line, NodeMeta(n), e)
+			return
+		}
+		d.node = n
+	})
+	var items []Item
+	for _, d := range docs {
+		if d.err != nil {
+			return nil, d.err
+		}
+		if d.node != nil {
+			items = append(items, Item{Node: d.node, File: file, Index: len(items), Lines: true, LineOffset: d.start})
+		}
 	}
 	return items, nil
 }

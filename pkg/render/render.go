@@ -86,16 +86,33 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 
 	var services []*v1alpha1.LatticeService
 	seen := map[string]krm.Item{}
+	// Performance (#8): decoding, defaulting and validating are independent
+	// per service, so they run on every core; the loop below reports in
+	// input order, so output and results do not depend on scheduling.
+	type decoded struct {
+		s          *v1alpha1.LatticeService
+		decodeErrs field.ErrorList
+		errs       field.ErrorList
+	}
+	dec := make([]decoded, len(sources))
+	krm.Parallel(len(sources), func(i int) {
+		s, errs := krm.DecodeService(sources[i].item.Node)
+		if len(errs) > 0 {
+			dec[i].decodeErrs = errs
+			return
+		}
+		v1alpha1.DefaultService(s)
+		r.pin(s)
+		dec[i] = decoded{s: s, errs: v1alpha1.ValidateService(s, r.platform)}
+	})
 	for i := range sources {
 		src := &sources[i]
-		s, errs := krm.DecodeService(src.item.Node)
+		s, errs := dec[i].s, dec[i].decodeErrs
 		if len(errs) > 0 {
 			r.fieldErrors(src.item, nil, errs)
 			continue
 		}
-		v1alpha1.DefaultService(s)
-		r.pin(s)
-		if errs := v1alpha1.ValidateService(s, r.platform); len(errs) > 0 {
+		if errs := dec[i].errs; len(errs) > 0 {
 			r.fieldErrors(src.item, s, errs)
 			continue
 		}
@@ -121,6 +138,10 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		}
 	}
 	r.findings(g, bySource)
+	// Stale derived objects go before namespaces are counted: a Namespace
+	// lattice emitted last time is emitted again, not taken as the user's.
+	keep := r.keepSources(items)
+	passthrough = r.dropStale(passthrough, keep)
 	shared := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough)}
 	r.problems(derive.Check(shared), bySource)
 	if r.failed() {
@@ -128,8 +149,19 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	}
 
 	var derived []derive.Derived
-	for _, n := range g.Nodes() {
-		d, errs := derive.Service(derive.Input{Service: n.Service, Platform: r.platform, Graph: g})
+	// Performance (#8): derivers are pure, so services derive on every
+	// core; results are collected in graph order.
+	nodes := g.Nodes()
+	type perService struct {
+		d    []derive.Derived
+		errs field.ErrorList
+	}
+	per := make([]perService, len(nodes))
+	krm.Parallel(len(nodes), func(i int) {
+		per[i].d, per[i].errs = derive.Service(derive.Input{Service: nodes[i].Service, Platform: r.platform, Graph: g})
+	})
+	for i, n := range nodes {
+		d, errs := per[i].d, per[i].errs
 		if len(errs) > 0 {
 			r.fieldErrors(bySource[n.Ref.String()], n.Service, errs)
 			continue
@@ -140,10 +172,11 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	if r.failed() {
 		return r.fail(out, items)
 	}
-	keep := r.keepSources(items)
-	passthrough = r.dropStale(passthrough, keep)
 	r.collisions(derived, passthrough, bySource)
 	if r.failed() {
+		return r.fail(out, items)
+	}
+	if r.enroll(passthrough, g); r.failed() {
 		return r.fail(out, items)
 	}
 	out.Derived = derived
@@ -412,7 +445,12 @@ func (r *renderer) assemble(derived []derive.Derived, passthrough []krm.Item, so
 		}
 	}
 	paths := r.paths(derived, sources, keep)
-	for i, d := range derived {
+	// Performance (#8): objects are annotated and encoded on every core,
+	// then appended in derived order.
+	encoded := make([][]byte, len(derived))
+	encErrs := make([]error, len(derived))
+	krm.Parallel(len(derived), func(i int) {
+		d := derived[i]
 		ann := d.Object.GetAnnotations()
 		if ann == nil {
 			ann = map[string]string{}
@@ -423,13 +461,18 @@ func (r *renderer) assemble(derived []derive.Derived, passthrough []krm.Item, so
 			ann[kioutil.LegacyPathAnnotation] = p.path
 			ann[kioutil.IndexAnnotation] = strconv.Itoa(p.index)
 			ann[kioutil.LegacyIndexAnnotation] = strconv.Itoa(p.index)
+			if p.pkg != "" {
+				ann[packagePathAnnotation] = p.pkg
+			}
 		}
 		d.Object.SetAnnotations(ann)
-		data, err := krm.Encode(d.Object)
-		if err != nil {
+		encoded[i], encErrs[i] = krm.Encode(d.Object)
+	})
+	for i, d := range derived {
+		if err := encErrs[i]; err != nil {
 			return nil, fmt.Errorf("cannot encode %s: %w", meta(d), err)
 		}
-		all = append(all, keyed{meta(d), krm.Out{YAML: data}})
+		all = append(all, keyed{meta(d), krm.Out{YAML: encoded[i]}})
 	}
 	slices.SortStableFunc(all, func(a, b keyed) int {
 		return cmp.Or(
@@ -447,38 +490,50 @@ func (r *renderer) assemble(derived []derive.Derived, passthrough []krm.Item, so
 	return outs, nil
 }
 
+// packagePathAnnotation is the absolute directory of the kpt (sub)package
+// an item belongs to; kpt resolves the item's path relative to it.
+const packagePathAnnotation = "internal.config.kubernetes.io/package-path"
+
 type filePos struct {
+	pkg   string
 	path  string
 	index int
 }
 
 // paths gives each derived object a stable file in a kpt package: next to
-// its service's source file, in <dir>/<service>.derived.yaml, or
-// <dir>/<namespace>.derived.yaml for namespace-shared objects.
+// its service's source file, in <dir>/<namespace>.<service>.derived.yaml,
+// or <dir>/<namespace>.shared.derived.yaml (cluster.shared.derived.yaml
+// for cluster-scoped objects) for objects several services share. A
+// derived object joins the (sub)package of its source: without the
+// package-path annotation kpt would place it in the package whose
+// pipeline ran, away from its source.
 func (r *renderer) paths(derived []derive.Derived, sources []source, keep bool) map[int]filePos {
 	if !keep {
 		return nil
 	}
-	dirOf := map[string]string{}
+	at := map[string]filePos{}
 	for _, src := range sources {
 		if src.service != nil && src.item.File != "" {
-			dirOf[src.service.Namespace+"/"+src.service.Name] = path.Dir(src.item.File)
+			at[src.service.Namespace+"/"+src.service.Name] = filePos{
+				pkg:  src.item.Node.GetAnnotations()[packagePathAnnotation],
+				path: path.Dir(src.item.File),
+			}
 		}
 	}
 	out := map[int]filePos{}
-	next := map[string]int{}
+	next := map[filePos]int{}
 	for i, d := range derived {
 		first := d.Sources[0]
-		dir, ok := dirOf[first]
+		pos, ok := at[first]
 		if !ok {
 			continue
 		}
 		ns, name, _ := strings.Cut(first, "/")
-		file := path.Join(dir, ns+"."+name+".derived.yaml")
+		file := filePos{pkg: pos.pkg, path: path.Join(pos.path, ns+"."+name+".derived.yaml")}
 		if len(d.Sources) > 1 || d.Object.GetNamespace() == "" {
-			file = path.Join(dir, cmp.Or(d.Object.GetNamespace(), "cluster")+".shared.derived.yaml")
+			file.path = path.Join(pos.path, cmp.Or(d.Object.GetNamespace(), "cluster")+".shared.derived.yaml")
 		}
-		out[i] = filePos{file, next[file]}
+		out[i] = filePos{pkg: file.pkg, path: file.path, index: next[file]}
 		next[file]++
 	}
 	return out
@@ -491,6 +546,34 @@ func kindRank(kind string) int {
 		return i
 	}
 	return len(kindOrder)
+}
+
+// enroll labels the input's Namespaces that hold services for the ambient
+// mesh: the one edit lattice makes to an object it did not derive, because
+// without the label none of the derived policies is enforced. It runs only
+// once the render cannot fail, so a failed render returns its input as is.
+// A namespace that opts out with another value keeps it, with a warning.
+func (r *renderer) enroll(items []krm.Item, g *graph.Graph) {
+	key, value := derive.Enrollment()
+	mesh := derive.MeshNamespaces(g)
+	for _, it := range items {
+		n := it.Node
+		if n.GetKind() != "Namespace" || n.GetApiVersion() != "v1" || !slices.Contains(mesh, n.GetName()) {
+			continue
+		}
+		have, ok := n.GetLabels()[key]
+		switch {
+		case !ok:
+			if err := n.PipeE(yaml.SetLabel(key, value)); err != nil {
+				r.results = append(r.results, &framework.Result{Severity: framework.Error, Message: "internal error: " + err.Error()})
+			}
+		case have != value:
+			r.results = append(r.results, &framework.Result{Severity: framework.Warning, ResourceRef: refFromItem(it), File: fileOf(it),
+				Field: &framework.Field{Path: "metadata.labels[" + key + "]"},
+				Message: fmt.Sprintf("namespace %s opts out of the ambient mesh (%s: %s), so its services have no mesh identity and none of their AuthorizationPolicies is enforced; set it to %s or remove it",
+					n.GetName(), key, have, value)})
+		}
+	}
 }
 
 func namespacesIn(items []krm.Item) map[string]bool {

@@ -47,7 +47,7 @@ spec:
   selector: {matchLabels: {app: web}}
   template:
     metadata: {labels: {app: other}}
-    spec: {containers: [{name: web, image: nginx}]}`, "selector does not match template"},
+    spec: {containers: [{name: web, image: nginx}]}`, "does not match template"},
 		{"service", `
 apiVersion: v1
 kind: Service
@@ -121,13 +121,18 @@ spec: {secretName: bad-tls, dnsNames: [web.example.com]}`, "issuerRef: Required 
 }
 
 // TestRenderedOutputAccepted sends every golden output (tests/testdata/*/ and
-// examples/*/ expected.yaml) to the apiserver. Where a case has an input.yaml
-// it also renders it with a freshly built lattice binary and checks that
-// output too, so a stale golden file cannot hide a renderer regression.
+// examples/*/ expected.yaml) to the apiserver, and also what a freshly built
+// lattice renders from the same inputs, so a stale golden file cannot hide a
+// renderer regression.
 func TestRenderedOutputAccepted(t *testing.T) {
+	SkipIfDisabled(t)
+	root, err := filepath.Abs(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var cases []string
-	for _, pattern := range []string{"../testdata/*/expected.yaml", repoRoot + "/examples/*/expected.yaml"} {
-		m, err := filepath.Glob(pattern)
+	for _, pattern := range []string{"tests/testdata/*/expected.yaml", "examples/*/expected.yaml"} {
+		m, err := filepath.Glob(filepath.Join(root, pattern))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,40 +148,61 @@ func TestRenderedOutputAccepted(t *testing.T) {
 		t.Log(msg + "; nothing to check yet")
 		return
 	}
-	Shared(t) // skip or start before the (slower) binary build
-	lattice := buildLattice(t)
+	Shared(t) // skip, or fail on start-up, before the slower lattice build
+	lattice := buildLattice(t, root)
 
 	for _, dir := range cases {
-		rel, _ := filepath.Rel(repoRoot, dir)
+		rel, _ := filepath.Rel(root, dir)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
-			checkFile(t, "expected.yaml", filepath.Join(dir, "expected.yaml"))
-			in := filepath.Join(dir, "input.yaml")
-			if _, err := os.Stat(in); err != nil {
-				return
-			}
-			f, err := os.Open(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			checkFile(t, filepath.Join(dir, "expected.yaml"))
+			inputs := renderInputs(t, dir)
 			var out, stderr bytes.Buffer
-			cmd := exec.Command(lattice)
-			cmd.Stdin, cmd.Stdout, cmd.Stderr = f, &out, &stderr
+			cmd := exec.Command(lattice, append([]string{"render"}, inputs...)...)
+			cmd.Stdout, cmd.Stderr = &out, &stderr
 			if err := cmd.Run(); err != nil {
-				t.Fatalf("lattice < %s: %v\n%s", in, err, stderr.String())
+				t.Fatalf("lattice render %v: %v\n%s", inputs, err, stderr.String())
 			}
-			check(t, "rendered "+in, &out)
+			check(t, "lattice render", &out)
 		})
 	}
 }
 
-func checkFile(t *testing.T, label, path string) {
+// renderInputs is input.yaml for a golden case, and every other YAML file of
+// the directory for an example (its sources sit beside expected.yaml).
+func renderInputs(t *testing.T, dir string) []string {
+	if in := filepath.Join(dir, "input.yaml"); fileExists(in) {
+		return []string{in}
+	}
+	var in []string
+	for _, ext := range []string{"*.yaml", "*.yml"} {
+		m, _ := filepath.Glob(filepath.Join(dir, ext))
+		for _, f := range m {
+			switch filepath.Base(f) {
+			case "expected.yaml", "kustomization.yaml", "kustomization.yml":
+			default:
+				in = append(in, f)
+			}
+		}
+	}
+	if len(in) == 0 {
+		t.Fatalf("%s: no input next to expected.yaml", dir)
+	}
+	return in
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func checkFile(t *testing.T, path string) {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	check(t, label, f)
+	check(t, filepath.Base(path), f)
 }
 
 // check dry-runs every deployable object in r and reports each rejection.
@@ -201,11 +227,11 @@ func check(t *testing.T, label string, r io.Reader) {
 }
 
 // buildLattice builds the function binary from the root module into a temp dir.
-func buildLattice(t *testing.T) string {
+func buildLattice(t *testing.T, root string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "lattice")
 	cmd := exec.Command("go", "build", "-o", bin, "./fn")
-	cmd.Dir = repoRoot
+	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./fn: %v\n%s", err, out)

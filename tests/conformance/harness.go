@@ -59,6 +59,9 @@ var crdSources = []struct{ Module, Version, Path string }{
 	{"sigs.k8s.io/gateway-api", "v1.6.3", "config/crd/experimental"},
 	{"istio.io/api", "v1.32.0", "kubernetes/customresourcedefinitions.gen.yaml"},
 	{"github.com/cert-manager/cert-manager", "v1.21.2", "deploy/crds"},
+	// lattice writes ExternalSecret (external-secrets.io/v1) without importing
+	// the module, so it is pinned here only.
+	{"github.com/external-secrets/external-secrets", "v1.3.2", "config/crds/bases"},
 }
 
 // Env is a running apiserver plus clients that know about the installed CRDs.
@@ -80,14 +83,20 @@ var shared struct {
 // Call StopShared from TestMain.
 func Shared(t testing.TB) *Env {
 	t.Helper()
-	if os.Getenv(EnvSkip) == "1" {
-		t.Skip(EnvSkip + "=1: API-server tier skipped")
-	}
+	SkipIfDisabled(t)
 	shared.once.Do(func() { shared.env, shared.err = start() })
 	if shared.err != nil {
 		t.Fatalf("start envtest: %v", shared.err)
 	}
 	return shared.env
+}
+
+// SkipIfDisabled skips t when EnvSkip=1, the tier's only opt-out.
+func SkipIfDisabled(t testing.TB) {
+	t.Helper()
+	if os.Getenv(EnvSkip) == "1" {
+		t.Skip(EnvSkip + "=1: API-server tier skipped")
+	}
 }
 
 // StopShared stops the apiserver and etcd if Shared started them.
@@ -112,7 +121,7 @@ func start() (*Env, error) {
 	te := &envtest.Environment{
 		BinaryAssetsDirectory: bin,
 		// 2-core machines need more than the 20s default to boot and
-		// establish ~40 CRDs.
+		// establish ~60 CRDs.
 		ControlPlaneStartTimeout: 2 * time.Minute,
 		CRDInstallOptions: envtest.CRDInstallOptions{
 			Paths:              paths,

@@ -58,8 +58,9 @@ type GatewaySpec struct {
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 	// ServiceAccount the gateway proxies run as; its identity is allowed to
-	// call every service with an ingress. Defaults to "<name>-istio", what
-	// Istio's Gateway deployment controller uses.
+	// call every service with an ingress. Defaults to "<name>-istio": Istio
+	// deploys a Gateway's proxy as <name>-<gatewayClassName>, so set this when
+	// the class is not "istio" or the proxy is deployed by hand.
 	// +optional
 	ServiceAccount string `json:"serviceAccount,omitempty"`
 }

@@ -626,8 +626,8 @@ func validateIngress(in *IngressSpec, ports map[string]ServicePort, p *Platform,
 		if in.JWT != nil {
 			errs = append(errs, field.Forbidden(path.Child("jwt"), "a passthrough gateway cannot read tokens; remove jwt or use tls: terminate"))
 		}
-		if len(ports) > 1 {
-			errs = append(errs, field.Forbidden(path.Child("tls"), "passthrough routes to the service's only port; this service has several"))
+		if _, ok := PassthroughPort(ports); !ok && len(ports) > 1 {
+			errs = append(errs, field.Forbidden(path.Child("tls"), "passthrough routes to the service's only port, or to the port named https or tls; name the TLS port https"))
 		}
 	default:
 		errs = append(errs, field.NotSupported(path.Child("tls"), in.TLS, []string{TLSPassthrough, TLSTerminate}))
@@ -676,6 +676,23 @@ func validateIngress(in *IngressSpec, ports map[string]ServicePort, p *Platform,
 		}
 	}
 	return errs
+}
+
+// PassthroughPort is the port a passthrough ingress routes to: the only
+// port, else the one named https, else tls. A service may keep a plain HTTP
+// port for mesh callers (where L7 rules apply) next to its public TLS port.
+func PassthroughPort(ports map[string]ServicePort) (string, bool) {
+	if len(ports) == 1 {
+		for name := range ports {
+			return name, true
+		}
+	}
+	for _, name := range []string{"https", "tls"} {
+		if _, ok := ports[name]; ok {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 // LookupPort finds a service port by number or name.

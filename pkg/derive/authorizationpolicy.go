@@ -1,0 +1,121 @@
+package derive
+
+import (
+	"maps"
+	"slices"
+
+	securityv1 "istio.io/api/security/v1"
+	typev1beta1 "istio.io/api/type/v1beta1"
+	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// inboundPolicies compiles the service's active inbound edges (and its
+// ingress) into AuthorizationPolicies; see mesh.go for the model. Istio's
+// serializer omits enum defaults, so these read without "action: ALLOW".
+func inboundPolicies(in Input) []Derived {
+	s := in.Service
+	ports := targetPorts(s)
+	if len(ports) == 0 {
+		return nil
+	}
+	td := in.Platform.Spec.Cluster.TrustDomain
+	h := Hash(s.Namespace, s.Name)
+	callers := in.Graph.Callers(in.Ref())
+
+	var direct []string
+	restricted := false
+	for _, e := range callers {
+		if len(e.Rules) > 0 {
+			restricted = true
+			continue
+		}
+		direct = append(direct, Principal(td, e.From.Namespace, e.From.Name))
+	}
+	slices.Sort(direct)
+
+	var out []Derived
+	add := func(obj Object, reason string) {
+		out = append(out, Derived{Object: obj, Sources: []string{in.Source()}, Reason: reason})
+	}
+	var rules []*securityv1.Rule
+	if len(direct) > 0 {
+		rules = append(rules, allowRule(direct, ports))
+	}
+	if gwPorts := ingressPorts(s); len(gwPorts) > 0 {
+		gw := in.Platform.Spec.Gateway
+		rules = append(rules, allowRule([]string{Principal(td, gw.Namespace, gw.ServiceAccount)}, gwPorts))
+	}
+	// Emitted even without rules: an ALLOW policy that matches nothing makes
+	// the pods deny every caller, so default-deny holds for this service
+	// whether or not the platform installs the mesh-wide baseline.
+	add(selectorPolicy(in.Meta("allow-to-"+h), Selector(s.Name), rules...), "spec.workload.resources")
+	if !restricted {
+		return out
+	}
+
+	wp := waypointName(s.Namespace)
+	add(selectorPolicy(in.Meta("allow-wp-to-"+h), Selector(s.Name),
+		allowRule([]string{Principal(td, s.Namespace, wp)}, ports)), "spec.workload.resources")
+
+	// One rule per caller, in principal order. The waypoint only receives
+	// traffic for this Service's ports, so no rule needs ports.
+	byPrincipal := map[string]*securityv1.Rule{}
+	for _, e := range callers {
+		p := Principal(td, e.From.Namespace, e.From.Name)
+		r := &securityv1.Rule{From: []*securityv1.Rule_From{{Source: &securityv1.Source{Principals: []string{p}}}}}
+		for _, l7 := range e.Rules {
+			r.To = append(r.To, &securityv1.Rule_To{Operation: &securityv1.Operation{Methods: l7.Methods, Paths: l7.Paths}})
+		}
+		byPrincipal[p] = r
+	}
+	var l7Rules []*securityv1.Rule
+	for _, p := range slices.Sorted(maps.Keys(byPrincipal)) {
+		l7Rules = append(l7Rules, byPrincipal[p])
+	}
+	add(targetPolicy(in.Meta("allow-l7-to-"+h), &typev1beta1.PolicyTargetReference{Kind: "Service", Name: s.Name}, l7Rules...),
+		"spec.workload.resources")
+	return out
+}
+
+// allowRule admits principals on ports.
+func allowRule(principals, ports []string) *securityv1.Rule {
+	r := &securityv1.Rule{From: []*securityv1.Rule_From{{Source: &securityv1.Source{Principals: principals}}}}
+	if len(ports) > 0 {
+		r.To = []*securityv1.Rule_To{{Operation: &securityv1.Operation{Ports: ports}}}
+	}
+	return r
+}
+
+func authorizationPolicy(meta metav1.ObjectMeta) *istiosecurityv1.AuthorizationPolicy {
+	return &istiosecurityv1.AuthorizationPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "AuthorizationPolicy"},
+		ObjectMeta: meta,
+	}
+}
+
+// selectorPolicy is enforced by ztunnel on the selected pods.
+func selectorPolicy(meta metav1.ObjectMeta, labels map[string]string, rules ...*securityv1.Rule) *istiosecurityv1.AuthorizationPolicy {
+	ap := authorizationPolicy(meta)
+	ap.Spec.Selector = &typev1beta1.WorkloadSelector{MatchLabels: labels}
+	ap.Spec.Action = securityv1.AuthorizationPolicy_ALLOW
+	ap.Spec.Rules = rules
+	return ap
+}
+
+// targetPolicy is enforced by the waypoint for traffic to ref (group ""
+// is omitted by the serializer: the core group).
+func targetPolicy(meta metav1.ObjectMeta, ref *typev1beta1.PolicyTargetReference, rules ...*securityv1.Rule) *istiosecurityv1.AuthorizationPolicy {
+	ap := authorizationPolicy(meta)
+	ap.Spec.TargetRefs = []*typev1beta1.PolicyTargetReference{ref}
+	ap.Spec.Action = securityv1.AuthorizationPolicy_ALLOW
+	ap.Spec.Rules = rules
+	return ap
+}
+
+// sharedMeta is the metadata of an object that belongs to a namespace (or
+// the cluster) rather than one service: it is named after itself, never
+// after a service, so its labels cannot select a service's pods.
+func sharedMeta(name, namespace string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: Labels(name)}
+}

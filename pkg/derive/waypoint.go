@@ -1,0 +1,35 @@
+package derive
+
+import (
+	"strconv"
+
+	securityv1 "istio.io/api/security/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// waypoint is the namespace's L7 proxy, shared by users (services with L7
+// callers or external endpoints), and the policy that lets callers reach it:
+// HBONE on 15008 from any identity, because the waypoint itself enforces
+// who may go further (allow-l7-to, allow-fqdn, waypoint-default-deny).
+// An L7 rule is never emitted without it (seed exercise 15.1: without a
+// waypoint, L7 policies are silently not evaluated).
+func waypoint(ns string, users []string) []Derived {
+	name := waypointName(ns)
+	meta := sharedMeta(name, ns)
+	meta.Labels[LabelWaypointFor] = "service"
+	gw := &gatewayv1.Gateway{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "Gateway"},
+		ObjectMeta: meta,
+		Spec: gatewayv1.GatewaySpec{
+			GatewayClassName: WaypointClass,
+			Listeners:        []gatewayv1.Listener{{Name: "mesh", Port: hbonePort, Protocol: "HBONE"}},
+		},
+	}
+	allow := selectorPolicy(sharedMeta("allow-to-waypoint", ns), map[string]string{LabelGatewayName: name},
+		&securityv1.Rule{To: []*securityv1.Rule_To{{Operation: &securityv1.Operation{Ports: []string{strconv.Itoa(hbonePort)}}}}})
+	return []Derived{
+		{Object: gw, Sources: users, Reason: "spec.workload.resources"},
+		{Object: allow, Sources: users, Reason: "spec.workload.resources"},
+	}
+}

@@ -1,0 +1,273 @@
+package krm
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
+)
+
+// Input limits. lattice runs unattended in CI and in Argo CD's
+// repo-server, so hostile or broken input must end in a clear error within
+// bounded time and memory, never in a crash, a hang or an out-of-memory
+// kill. docs/limits.md explains each number; every limit is far above what
+// a real package needs (a 10,000-service app is 12 MB, 1.05 million YAML
+// nodes, 21 levels deep).
+const (
+	// MaxInputBytes bounds one ResourceList on stdin, and the sum of the
+	// files one `lattice render` reads.
+	MaxInputBytes = 64 << 20
+	// MaxNodes bounds the YAML nodes of one input. It is checked on the
+	// bytes before parsing (a parsed node costs about 170 bytes, so this
+	// caps the parse at about 500 MB), with an upper bound of the node
+	// count (nodeBound).
+	MaxNodes = 3_000_000
+	// MaxItems bounds the objects of one input.
+	MaxItems = 50_000
+	// MaxDepth is the deepest nesting of mappings and sequences in one
+	// object.
+	MaxDepth = 100
+	// MaxScalarBytes bounds one string. Kubernetes stores no object above
+	// 1.5 MiB, so a longer string can never be applied.
+	MaxScalarBytes = 2 << 20
+	// MaxEntries bounds the entries of one mapping or sequence in a lattice
+	// kind (LatticeService, Platform, ImageLock).
+	MaxEntries = 10_000
+	// MaxAliasNodes bounds the nodes an object with YAML aliases expands
+	// to; the "billion laughs" document expands to 10^9. Lattice kinds may
+	// not use aliases at all.
+	MaxAliasNodes = 100_000
+)
+
+const limitsDoc = "see docs/limits.md"
+
+func mib(n int) string {
+	if n%(1<<20) == 0 {
+		return strconv.Itoa(n>>20) + " MiB"
+	}
+	return strconv.Itoa(n) + " bytes"
+}
+
+// scanInput checks raw input before it is parsed: size, NUL bytes, UTF-8,
+// and an upper bound of the YAML nodes it can produce. name prefixes the
+// messages ("input.yaml", "the ResourceList").
+func scanInput(data []byte, name string) error {
+	if len(data) > MaxInputBytes {
+		return fmt.Errorf("%s is %d bytes; lattice reads at most %s (%s)", name, len(data), mib(MaxInputBytes), limitsDoc)
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return fmt.Errorf("%s:%d: contains NUL bytes; YAML files must be text", name, lineAt(data, i))
+	}
+	if !utf8.Valid(data) {
+		i := invalidUTF8(data)
+		return fmt.Errorf("%s:%d: byte 0x%02x is not valid UTF-8; YAML files must be UTF-8 text", name, lineAt(data, i), data[i])
+	}
+	if b := nodeBound(data); b > MaxNodes {
+		return fmt.Errorf("%s has up to %d YAML nodes; lattice reads at most %d (%s)", name, b, MaxNodes, limitsDoc)
+	}
+	return nil
+}
+
+func lineAt(data []byte, i int) int { return bytes.Count(data[:i], []byte{'\n'}) + 1 }
+
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return 0
+}
+
+// nodeBound is an upper bound of the nodes yaml.v3 builds from data,
+// computed in one pass without parsing. Every node but a document's first
+// follows a line break, a block indicator ("- ", ": ", "?") or a flow
+// indicator ('[', '{', ','); a flow mapping entry without a value ("{a, b}")
+// and a complex key add an implicit null, so those indicators count twice.
+// Line breaks and indicators inside strings only make the bound looser.
+func nodeBound(data []byte) int {
+	n := 2 // the first document and its root
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '\n', '\r':
+			n++
+		case '[', '{', ',', '?':
+			n += 2
+		case '-', ':':
+			if i+1 == len(data) {
+				n++
+				break
+			}
+			switch data[i+1] {
+			case ' ', '\t', '\n', '\r', ',', ']', '}':
+				n++
+			default:
+				// "key":value in a JSON-style flow mapping.
+				if c == ':' && i > 0 && (data[i-1] == '"' || data[i-1] == '\'') {
+					n++
+				}
+			}
+		case 0xC2: // NEL, a line break for yaml.v3
+			if i+1 < len(data) && data[i+1] == 0x85 {
+				n++
+			}
+		case 0xE2: // LS and PS
+			if i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xA8 || data[i+2] == 0xA9) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// LimitError is an object that exceeds a limit, with where in it.
+type LimitError struct {
+	Path string // field path in the object, "" for the object itself
+	Line int    // node line, relative to the parsed document
+	Msg  string
+}
+
+func (e *LimitError) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return e.Path + ": " + e.Msg
+}
+
+// isLatticeKind reports whether n is a lattice object, which gets the
+// stricter limits.
+func isLatticeKind(n *yaml.Node) bool {
+	if n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "apiVersion" {
+			group, _, _ := strings.Cut(n.Content[i+1].Value, "/")
+			return group == v1alpha1.Group
+		}
+	}
+	return false
+}
+
+// checkObject walks one parsed object and reports the first limit it
+// exceeds: depth, string length, entries of a lattice kind, aliases.
+func checkObject(n *yaml.Node, lattice bool) *LimitError {
+	c := &limitChecker{lattice: lattice}
+	c.walk(n, 0, nil)
+	if c.err == nil && c.aliases && !lattice {
+		c.expand(n)
+	}
+	return c.err
+}
+
+type limitChecker struct {
+	lattice bool
+	aliases bool
+	err     *LimitError
+	// size memoizes the expanded size of anchored nodes; -1 marks a node
+	// being expanded (an alias inside its own anchor).
+	size     map[*yaml.Node]int
+	expanded int
+}
+
+func (c *limitChecker) fail(path []string, line int, format string, args ...any) {
+	if c.err == nil {
+		c.err = &LimitError{Path: strings.Join(path, ""), Line: line, Msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (c *limitChecker) walk(n *yaml.Node, depth int, path []string) {
+	if c.err != nil || n == nil {
+		return
+	}
+	if depth > MaxDepth {
+		c.fail(path, n.Line, "nests deeper than %d levels; lattice reads at most %d (%s)", MaxDepth, MaxDepth, limitsDoc)
+		return
+	}
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		if c.lattice {
+			c.fail(path, n.Line, "YAML anchors and aliases are not allowed in lattice kinds; write the value out")
+			return
+		}
+		c.aliases = true
+	}
+	if len(n.Value) > MaxScalarBytes {
+		c.fail(path, n.Line, "a string of %d bytes; lattice accepts strings of at most %s (%s)", len(n.Value), mib(MaxScalarBytes), limitsDoc)
+		return
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, k := range n.Content {
+			c.walk(k, depth, path)
+		}
+	case yaml.MappingNode:
+		if c.lattice && len(n.Content)/2 > MaxEntries {
+			c.fail(path, n.Line, "has %d entries; lattice accepts at most %d in a lattice kind (%s)", len(n.Content)/2, MaxEntries, limitsDoc)
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			c.walk(k, depth+1, path)
+			seg := k.Value
+			if len(seg) > 64 {
+				seg = seg[:64] + "…"
+			}
+			if len(path) > 0 {
+				seg = "." + seg
+			}
+			c.walk(n.Content[i+1], depth+1, append(path, seg))
+		}
+	case yaml.SequenceNode:
+		if c.lattice && len(n.Content) > MaxEntries {
+			c.fail(path, n.Line, "has %d entries; lattice accepts at most %d in a lattice kind (%s)", len(n.Content), MaxEntries, limitsDoc)
+			return
+		}
+		for i, k := range n.Content {
+			c.walk(k, depth+1, append(path, "["+strconv.Itoa(i)+"]"))
+		}
+	}
+}
+
+// expand computes the size of n with every alias expanded, as a decoder
+// that follows aliases would build it, and fails past MaxAliasNodes.
+func (c *limitChecker) expand(n *yaml.Node) {
+	c.size = map[*yaml.Node]int{}
+	if c.sizeOf(n) > MaxAliasNodes {
+		c.fail(nil, n.Line, "YAML aliases expand this object to more than %d nodes (a \"billion laughs\" document?); lattice expands at most %d (%s)", MaxAliasNodes, MaxAliasNodes, limitsDoc)
+	}
+}
+
+func (c *limitChecker) sizeOf(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+		if n == nil {
+			return 1
+		}
+	}
+	if s, ok := c.size[n]; ok {
+		if s < 0 {
+			return MaxAliasNodes + 1 // an anchor that contains itself
+		}
+		return s
+	}
+	c.size[n] = -1
+	s := 1
+	for _, k := range n.Content {
+		s += c.sizeOf(k)
+		if s > MaxAliasNodes {
+			break
+		}
+	}
+	c.size[n] = s
+	return s
+}

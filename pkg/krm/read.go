@@ -1,0 +1,232 @@
+package krm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// ReadResourceList reads a KRM ResourceList within the input limits.
+//
+// Parsing is most of a function's cost, and a ResourceList is one YAML
+// document, which yaml.v3 parses on one core. When the list has the layout
+// kustomize and kpt write (items a block sequence, no comments, no document
+// markers), its items are cut apart on their "- " lines and parsed on every
+// core; anything else, and any item that does not parse alone, goes through
+// kyaml's reader as before, so results and errors do not depend on the
+// path taken.
+func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read ResourceList: %w", err)
+	}
+	if err := scanInput(data, "the ResourceList"); err != nil {
+		return nil, nil, fmt.Errorf("cannot read ResourceList: %w", err)
+	}
+	nodes, fnConfig, kind, err := parseResourceList(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read ResourceList: %w", err)
+	}
+	if kind != kio.ResourceListKind {
+		return nil, nil, fmt.Errorf("input is not a ResourceList (got %d documents); run lattice from kustomize or kpt, or use `lattice render DIR`", len(nodes))
+	}
+	if len(nodes) > MaxItems {
+		return nil, nil, fmt.Errorf("cannot read ResourceList: %d items; lattice reads at most %d (%s)", len(nodes), MaxItems, limitsDoc)
+	}
+	errs := make([]*LimitError, len(nodes))
+	Parallel(len(nodes), func(i int) {
+		errs[i] = checkObject(nodes[i].YNode(), isLatticeKind(nodes[i].YNode()))
+	})
+	items := make([]Item, len(nodes))
+	for i, n := range nodes {
+		if errs[i] != nil {
+			return nil, nil, fmt.Errorf("cannot read ResourceList: items[%d] (%s): %w", i, NodeMeta(n), errs[i])
+		}
+		items[i] = Item{Node: n}
+		if p, idx, err := kioutil.GetFileAnnotations(n); err == nil && p != "" {
+			items[i].File = p
+			items[i].Index, _ = strconv.Atoi(idx)
+		}
+	}
+	if fnConfig != nil {
+		if e := checkObject(fnConfig.YNode(), isLatticeKind(fnConfig.YNode())); e != nil {
+			return nil, nil, fmt.Errorf("cannot read ResourceList: functionConfig: %w", e)
+		}
+	}
+	return items, fnConfig, nil
+}
+
+func parseResourceList(data []byte) ([]*yaml.RNode, *yaml.RNode, string, error) {
+	if skeleton, chunks, ok := splitResourceList(data); ok {
+		if nodes, fnConfig, kind, ok := parseSplit(skeleton, chunks); ok {
+			return nodes, fnConfig, kind, nil
+		}
+	}
+	br := &kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}
+	nodes, err := br.Read()
+	return nodes, br.FunctionConfig, br.WrappingKind, err
+}
+
+// splitResourceList cuts the items of a ResourceList apart. skeleton is
+// the input with the items replaced by "items: []"; chunks are the items'
+// lines, each a one-entry block sequence. ok is false when the layout is
+// not the plain one this relies on.
+func splitResourceList(data []byte) (skeleton []byte, chunks [][]byte, ok bool) {
+	// Comments could attach to a neighbouring item, document markers and
+	// CRs change how the text splits: leave those to kyaml.
+	if bytes.IndexByte(data, '\r') >= 0 || bytes.HasPrefix(data, []byte("---")) || bytes.HasPrefix(data, []byte("%")) ||
+		bytes.HasPrefix(data, []byte("#")) || bytes.Contains(data, []byte("\n---")) || bytes.Contains(data, []byte("\n...")) ||
+		bytes.Contains(data, []byte(" #")) || bytes.Contains(data, []byte("\t#")) || bytes.Contains(data, []byte("\n#")) {
+		return nil, nil, false
+	}
+	const key = "items:\n"
+	start := -1
+	for off := 0; off < len(data); {
+		i := bytes.Index(data[off:], []byte(key))
+		if i < 0 {
+			break
+		}
+		i += off
+		if i == 0 || data[i-1] == '\n' {
+			if start >= 0 {
+				return nil, nil, false // two items keys
+			}
+			start = i
+		}
+		off = i + len(key)
+	}
+	if start < 0 {
+		return nil, nil, false
+	}
+	pos := start + len(key)
+	indent := -1
+	chunkStart := -1
+	end := len(data)
+	for pos < len(data) {
+		lineEnd := bytes.IndexByte(data[pos:], '\n')
+		if lineEnd < 0 {
+			lineEnd = len(data)
+		} else {
+			lineEnd += pos + 1
+		}
+		line := data[pos:lineEnd]
+		spaces := 0
+		for spaces < len(line) && line[spaces] == ' ' {
+			spaces++
+		}
+		rest := line[spaces:]
+		blank := len(rest) == 0 || rest[0] == '\n'
+		entry := len(rest) >= 2 && rest[0] == '-' && (rest[1] == ' ' || rest[1] == '\n') || len(rest) == 1 && rest[0] == '-'
+		switch {
+		case indent < 0 && blank:
+		case indent < 0 && entry:
+			indent = spaces
+			chunkStart = pos
+		case indent < 0:
+			return nil, nil, false // items is empty or not a block sequence
+		case entry && spaces == indent:
+			chunks = append(chunks, data[chunkStart:pos])
+			chunkStart = pos
+		case blank || spaces > indent:
+		default:
+			end = pos
+		}
+		if end != len(data) {
+			break
+		}
+		pos = lineEnd
+	}
+	if chunkStart < 0 {
+		return nil, nil, false
+	}
+	chunks = append(chunks, data[chunkStart:end])
+	skeleton = make([]byte, 0, start+len(data)-end+16)
+	skeleton = append(skeleton, data[:start]...)
+	skeleton = append(skeleton, "items: []\n"...)
+	skeleton = append(skeleton, data[end:]...)
+	return skeleton, chunks, true
+}
+
+// parseSplit parses the skeleton with kyaml's reader (which decides what
+// the input is) and the items on every core.
+func parseSplit(skeleton []byte, chunks [][]byte) ([]*yaml.RNode, *yaml.RNode, string, bool) {
+	br := &kio.ByteReader{Reader: bytes.NewReader(skeleton), OmitReaderAnnotations: true}
+	rest, err := br.Read()
+	if err != nil || br.WrappingKind != kio.ResourceListKind || len(rest) != 0 {
+		return nil, nil, "", false
+	}
+	nodes := make([]*yaml.RNode, len(chunks))
+	var failed atomic.Bool
+	Parallel(len(chunks), func(i int) {
+		if failed.Load() {
+			return
+		}
+		n, err := parseItem(chunks[i])
+		if err != nil {
+			failed.Store(true)
+			return
+		}
+		nodes[i] = n
+	})
+	if failed.Load() {
+		return nil, nil, "", false
+	}
+	return nodes, br.FunctionConfig, br.WrappingKind, true
+}
+
+var errNotOneItem = errors.New("not a one-item sequence")
+
+func parseItem(chunk []byte) (*yaml.RNode, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(chunk))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || len(doc.Content[0].Content) != 1 {
+		return nil, errNotOneItem
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); err != io.EOF {
+		return nil, errNotOneItem
+	}
+	return yaml.NewRNode(doc.Content[0].Content[0]), nil
+}
+
+// Parallel calls f(i) for i in [0, n) on GOMAXPROCS goroutines, handing
+// out indexes in small batches. Callers write results by index, so the
+// outcome does not depend on scheduling.
+func Parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 || n < 4 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	batch := max(1, n/(workers*16))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(int64(batch))) - batch
+				if lo >= n {
+					return
+				}
+				for i := lo; i < min(lo+batch, n); i++ {
+					f(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

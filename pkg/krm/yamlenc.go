@@ -1,0 +1,561 @@
+package krm
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// The fast encoder. Encode used to go typed object → JSON → map → JSON →
+// yaml.v2 parse → yaml.v2 emit (sigs.k8s.io/yaml), which was half of a
+// render's CPU time. fastYAML goes JSON → a small tree → YAML text and
+// produces the same bytes as that chain:
+//
+//   - keys are sorted with yaml.v2's "natural" order (lessV2, a copy of
+//     yaml.v2's keyList.Less);
+//   - block layout is yaml.v2's: two-space indent, sequences inside
+//     mappings not indented, "{}" and "[]" for empty collections;
+//   - a scalar string is written as-is only when it is certainly a plain
+//     YAML string (plainSafe); any other string is rendered once by
+//     sigs.k8s.io/yaml itself and cached, so quoting rules are yaml.v2's by
+//     construction;
+//   - anything the fast path is unsure about (a float, a large integer, a
+//     multi-line string, a long string that yaml.v2 might fold at column
+//     80, a key long enough to be written as "? key") makes fastYAML give
+//     up, and Encode takes the original chain for that object.
+//
+// TestFastYAMLMatchesSigsYAML checks the equivalence on generated values.
+
+// jv is a JSON value: kind 's' string, 'n' number, 'b' true or false (s
+// holds the literal), 'z' null, 'o' object, 'a' array.
+type jv struct {
+	kind byte
+	s    string
+	obj  []jkv
+	arr  []jv
+}
+
+type jkv struct {
+	key string
+	val jv
+}
+
+type jsonParser struct {
+	data []byte
+	pos  int
+	ok   bool
+}
+
+func (p *jsonParser) ws() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) value(depth int) jv {
+	p.ws()
+	if !p.ok || p.pos >= len(p.data) || depth > maxEncodeDepth {
+		p.ok = false
+		return jv{}
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		p.pos++
+		var obj []jkv
+		p.ws()
+		if p.pos < len(p.data) && p.data[p.pos] == '}' {
+			p.pos++
+			return jv{kind: 'o', obj: []jkv{}}
+		}
+		for p.ok {
+			p.ws()
+			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+				p.ok = false
+				break
+			}
+			k := p.str()
+			p.ws()
+			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+				p.ok = false
+				break
+			}
+			p.pos++
+			v := p.value(depth + 1)
+			obj = append(obj, jkv{k, v})
+			p.ws()
+			if p.pos < len(p.data) && p.data[p.pos] == ',' {
+				p.pos++
+				continue
+			}
+			if p.pos < len(p.data) && p.data[p.pos] == '}' {
+				p.pos++
+				return jv{kind: 'o', obj: obj}
+			}
+			p.ok = false
+		}
+		return jv{}
+	case c == '[':
+		p.pos++
+		var arr []jv
+		p.ws()
+		if p.pos < len(p.data) && p.data[p.pos] == ']' {
+			p.pos++
+			return jv{kind: 'a', arr: []jv{}}
+		}
+		for p.ok {
+			arr = append(arr, p.value(depth+1))
+			p.ws()
+			if p.pos < len(p.data) && p.data[p.pos] == ',' {
+				p.pos++
+				continue
+			}
+			if p.pos < len(p.data) && p.data[p.pos] == ']' {
+				p.pos++
+				return jv{kind: 'a', arr: arr}
+			}
+			p.ok = false
+		}
+		return jv{}
+	case c == '"':
+		return jv{kind: 's', s: p.str()}
+	case c == 't' && strings.HasPrefix(string(p.data[p.pos:min(p.pos+4, len(p.data))]), "true"):
+		p.pos += 4
+		return jv{kind: 'b', s: "true"}
+	case c == 'f' && strings.HasPrefix(string(p.data[p.pos:min(p.pos+5, len(p.data))]), "false"):
+		p.pos += 5
+		return jv{kind: 'b', s: "false"}
+	case c == 'n' && strings.HasPrefix(string(p.data[p.pos:min(p.pos+4, len(p.data))]), "null"):
+		p.pos += 4
+		return jv{kind: 'z'}
+	case c == '-' || (c >= '0' && c <= '9'):
+		start := p.pos
+		for p.pos < len(p.data) && strings.IndexByte("+-.eE0123456789", p.data[p.pos]) >= 0 {
+			p.pos++
+		}
+		return jv{kind: 'n', s: string(p.data[start:p.pos])}
+	}
+	p.ok = false
+	return jv{}
+}
+
+// str reads a JSON string at p.pos.
+func (p *jsonParser) str() string {
+	start := p.pos
+	p.pos++
+	escaped := false
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case '\\':
+			escaped = true
+			p.pos += 2
+			continue
+		case '"':
+			p.pos++
+			if !escaped {
+				return string(p.data[start+1 : p.pos-1])
+			}
+			var s string
+			if err := json.Unmarshal(p.data[start:p.pos], &s); err != nil {
+				p.ok = false
+			}
+			return s
+		}
+		p.pos++
+	}
+	p.ok = false
+	return ""
+}
+
+// maxEncodeDepth bounds the recursion of the fast encoder; deeper objects
+// take the original chain.
+const maxEncodeDepth = 100
+
+// fastYAML converts the JSON of an object to yaml.v2 block YAML without
+// the top-level status and metadata.creationTimestamp. ok is false when
+// the caller must use the original chain.
+func fastYAML(data []byte) (out []byte, ok bool) {
+	p := &jsonParser{data: data, ok: true}
+	root := p.value(0)
+	p.ws()
+	if !p.ok || p.pos != len(data) || root.kind != 'o' {
+		return nil, false
+	}
+	root.obj = drop(root.obj, "status")
+	for i := range root.obj {
+		if root.obj[i].key == "metadata" && root.obj[i].val.kind == 'o' {
+			root.obj[i].val.obj = drop(root.obj[i].val.obj, "creationTimestamp")
+		}
+	}
+	e := &yamlWriter{buf: make([]byte, 0, len(data)+len(data)/4), ok: true}
+	if len(root.obj) == 0 {
+		e.buf = append(e.buf, "{}\n"...)
+	} else {
+		e.mapping(root.obj, 0, false)
+	}
+	if !e.ok {
+		return nil, false
+	}
+	return e.buf, true
+}
+
+func drop(obj []jkv, key string) []jkv {
+	out := obj[:0]
+	for _, kv := range obj {
+		if kv.key != key {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+type yamlWriter struct {
+	buf []byte
+	ok  bool
+}
+
+func (e *yamlWriter) indent(n int) {
+	for range n {
+		e.buf = append(e.buf, ' ')
+	}
+}
+
+// mapping writes a non-empty object at indent; inline means the first key
+// continues the current line (after "- ").
+func (e *yamlWriter) mapping(obj []jkv, indent int, inline bool) {
+	sortV2(obj)
+	for i, kv := range obj {
+		if i > 0 || !inline {
+			e.indent(indent)
+		}
+		k, ok := renderKey(kv.key)
+		if !ok {
+			e.ok = false
+			return
+		}
+		e.buf = append(e.buf, k...)
+		e.buf = append(e.buf, ':')
+		e.value(kv.val, indent+len(k)+2, indent+2, indent)
+		if !e.ok {
+			return
+		}
+	}
+}
+
+// value writes v after a "key:" or "- ": col is the column a scalar would
+// start at, mapIndent and seqIndent where a nested mapping or sequence
+// goes. A nested mapping starts on its own line after "key:", inline
+// after "- ".
+func (e *yamlWriter) value(v jv, col, mapIndent, seqIndent int) {
+	switch v.kind {
+	case 'o':
+		if len(v.obj) == 0 {
+			e.buf = append(e.buf, " {}\n"...)
+			return
+		}
+		e.buf = append(e.buf, '\n')
+		e.mapping(v.obj, mapIndent, false)
+	case 'a':
+		if len(v.arr) == 0 {
+			e.buf = append(e.buf, " []\n"...)
+			return
+		}
+		e.buf = append(e.buf, '\n')
+		e.sequence(v.arr, seqIndent, false)
+	default:
+		e.buf = append(e.buf, ' ')
+		e.scalar(v, col)
+		e.buf = append(e.buf, '\n')
+	}
+}
+
+func (e *yamlWriter) sequence(arr []jv, indent int, inline bool) {
+	for i, v := range arr {
+		if i > 0 || !inline {
+			e.indent(indent)
+		}
+		e.buf = append(e.buf, '-')
+		switch v.kind {
+		case 'o':
+			if len(v.obj) == 0 {
+				e.buf = append(e.buf, " {}\n"...)
+				continue
+			}
+			e.buf = append(e.buf, ' ')
+			e.mapping(v.obj, indent+2, true)
+		case 'a':
+			if len(v.arr) == 0 {
+				e.buf = append(e.buf, " []\n"...)
+				continue
+			}
+			e.buf = append(e.buf, ' ')
+			e.sequence(v.arr, indent+2, true)
+		default:
+			e.buf = append(e.buf, ' ')
+			e.scalar(v, indent+2)
+			e.buf = append(e.buf, '\n')
+		}
+		if !e.ok {
+			return
+		}
+	}
+}
+
+func (e *yamlWriter) scalar(v jv, col int) {
+	switch v.kind {
+	case 'b':
+		e.buf = append(e.buf, v.s...)
+	case 'z':
+		e.buf = append(e.buf, "null"...)
+	case 'n':
+		// Integers survive the original chain's float64 round trip
+		// unchanged up to 15 digits; anything else takes that chain.
+		digits := strings.TrimPrefix(v.s, "-")
+		if len(digits) == 0 || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" || (len(digits) > 1 && digits[0] == '0') || v.s == "-0" {
+			e.ok = false
+			return
+		}
+		e.buf = append(e.buf, v.s...)
+	case 's':
+		if plainSafe(v.s) {
+			e.buf = append(e.buf, v.s...)
+			return
+		}
+		r, ok := renderValue(v.s)
+		// yaml.v2 folds a scalar at a space once past column 80.
+		if !ok || (strings.IndexByte(r, ' ') >= 0 && col+len(r) > 80) {
+			e.ok = false
+			return
+		}
+		e.buf = append(e.buf, r...)
+	default:
+		e.ok = false
+	}
+}
+
+// plainSafe reports whether yaml.v2 certainly writes s as a plain scalar,
+// unchanged, as a value and (up to 128 bytes) as a mapping key: ASCII without spaces,
+// starting with a letter, '/' or '_', none of YAML's indicators where they
+// matter, not ending in ':', and not a word YAML 1.1 reads as a bool or
+// null. It may say no to strings that are in fact plain; those are rendered
+// by yaml.v2 itself.
+func plainSafe(s string) bool {
+	if len(s) == 0 {
+		return false
+	}
+	c := s[0]
+	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '/' || c == '_') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			continue
+		}
+		switch c {
+		case '-', '.', '_', '/', ':', '=', '@', '%', '+', '*', '~', '$':
+			continue
+		}
+		return false
+	}
+	if s[len(s)-1] == ':' {
+		return false
+	}
+	if len(s) <= 5 {
+		switch strings.ToLower(s) {
+		case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
+			return false
+		}
+	}
+	return true
+}
+
+// The rendering cache: scalars that are not plainSafe, rendered once by
+// sigs.k8s.io/yaml. It is bounded so a long-lived process (fuzzing, a
+// server) cannot grow it without limit.
+var (
+	renderMu    sync.RWMutex
+	renderVals  = map[string]rendered{}
+	renderKeys  = map[string]rendered{}
+	renderLimit = 50000
+)
+
+type rendered struct {
+	text string
+	ok   bool
+}
+
+func renderValue(s string) (string, bool) {
+	return renderCached(renderVals, s, func() (string, bool) {
+		out, err := sigsyaml.Marshal(map[string]string{"k": s})
+		if err != nil {
+			return "", false
+		}
+		r, ok := strings.CutPrefix(string(out), "k: ")
+		r, ok2 := strings.CutSuffix(r, "\n")
+		if !ok || !ok2 || strings.IndexByte(r, '\n') >= 0 {
+			return "", false
+		}
+		return r, true
+	})
+}
+
+func renderKey(s string) (string, bool) {
+	// yaml.v2 writes keys longer than 128 bytes as "? key".
+	if len(s) <= 128 && plainSafe(s) {
+		return s, true
+	}
+	return renderCached(renderKeys, s, func() (string, bool) {
+		out, err := sigsyaml.Marshal(map[string]int{s: 0})
+		if err != nil {
+			return "", false
+		}
+		r, ok := strings.CutSuffix(string(out), ": 0\n")
+		if !ok || strings.IndexByte(r, '\n') >= 0 || strings.HasPrefix(r, "? ") {
+			return "", false
+		}
+		return r, true
+	})
+}
+
+func renderCached(cache map[string]rendered, key string, f func() (string, bool)) (string, bool) {
+	renderMu.RLock()
+	r, hit := cache[key]
+	renderMu.RUnlock()
+	if hit {
+		return r.text, r.ok
+	}
+	text, ok := f()
+	renderMu.Lock()
+	if len(cache) >= renderLimit {
+		clear(cache)
+	}
+	cache[key] = rendered{text, ok}
+	renderMu.Unlock()
+	return text, ok
+}
+
+// sortV2 sorts keys as yaml.v2 does.
+func sortV2(obj []jkv) {
+	// Insertion sort for the usual handful of keys; keys are distinct.
+	if len(obj) <= 12 {
+		for i := 1; i < len(obj); i++ {
+			for j := i; j > 0 && lessV2(obj[j].key, obj[j-1].key); j-- {
+				obj[j], obj[j-1] = obj[j-1], obj[j]
+			}
+		}
+		return
+	}
+	sort.Slice(obj, func(i, j int) bool { return lessV2(obj[i].key, obj[j].key) })
+}
+
+// lessV2 is yaml.v2's keyList.Less for two string keys: strings compare
+// rune by rune, letters before other characters, and runs of digits by
+// their numeric value.
+func lessV2(a, b string) bool {
+	ascii := true
+	for i := 0; i < len(a); i++ {
+		if a[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	for i := 0; ascii && i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	if !ascii {
+		return lessRunes([]rune(a), []rune(b))
+	}
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] == b[i] {
+			continue
+		}
+		al, bl := isLetterASCII(a[i]), isLetterASCII(b[i])
+		if al && bl {
+			return a[i] < b[i]
+		}
+		if al || bl {
+			return bl
+		}
+		var ai, bi int
+		var an, bn int64
+		if a[i] == '0' || b[i] == '0' {
+			for j := i - 1; j >= 0 && isDigitASCII(a[j]); j-- {
+				if a[j] != '0' {
+					an = 1
+					bn = 1
+					break
+				}
+			}
+		}
+		for ai = i; ai < len(a) && isDigitASCII(a[ai]); ai++ {
+			an = an*10 + int64(a[ai]-'0')
+		}
+		for bi = i; bi < len(b) && isDigitASCII(b[bi]); bi++ {
+			bn = bn*10 + int64(b[bi]-'0')
+		}
+		if an != bn {
+			return an < bn
+		}
+		if ai != bi {
+			return ai < bi
+		}
+		return a[i] < b[i]
+	}
+	return len(a) < len(b)
+}
+
+func isLetterASCII(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigitASCII(c byte) bool  { return c >= '0' && c <= '9' }
+
+func lessRunes(ar, br []rune) bool {
+	for i := 0; i < len(ar) && i < len(br); i++ {
+		if ar[i] == br[i] {
+			continue
+		}
+		al := unicode.IsLetter(ar[i])
+		bl := unicode.IsLetter(br[i])
+		if al && bl {
+			return ar[i] < br[i]
+		}
+		if al || bl {
+			return bl
+		}
+		var ai, bi int
+		var an, bn int64
+		if ar[i] == '0' || br[i] == '0' {
+			for j := i - 1; j >= 0 && unicode.IsDigit(ar[j]); j-- {
+				if ar[j] != '0' {
+					an = 1
+					bn = 1
+					break
+				}
+			}
+		}
+		for ai = i; ai < len(ar) && unicode.IsDigit(ar[ai]); ai++ {
+			an = an*10 + int64(ar[ai]-'0')
+		}
+		for bi = i; bi < len(br) && unicode.IsDigit(br[bi]); bi++ {
+			bn = bn*10 + int64(br[bi]-'0')
+		}
+		if an != bn {
+			return an < bn
+		}
+		if ai != bi {
+			return ai < bi
+		}
+		return ar[i] < br[i]
+	}
+	return len(ar) < len(br)
+}
