@@ -215,7 +215,7 @@ func (r *renderer) classify(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item,
 					passthrough = append(passthrough, it)
 				}
 			default:
-				r.errorf(it, nil, "kind", "unknown kind %q in %s; lattice knows LatticeService and Platform", kind, v1alpha1.APIVersion)
+				r.errorf(it, nil, "kind", "unknown kind %q in %s; lattice knows LatticeService, Platform, ImageLock, Fleet and FleetInventory", kind, v1alpha1.APIVersion)
 			}
 			continue
 		}
