@@ -45,32 +45,43 @@ func TestCRDsInSync(t *testing.T) {
 	}
 }
 
-func TestJSONSchemasInSync(t *testing.T) {
-	crds, _ := filepath.Glob(filepath.Join(repoRoot, "config", "crd", "*.yaml"))
-	if len(crds) == 0 {
+// crdSchema is the part of a CRD the generators read.
+type crdSchema struct {
+	Spec struct {
+		Group    string
+		Names    struct{ Kind string }
+		Versions []struct {
+			Name   string
+			Schema struct {
+				OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
+			}
+		}
+	}
+}
+
+func loadCRDs(t *testing.T) []crdSchema {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(repoRoot, "config", "crd", "*.yaml"))
+	if len(files) == 0 {
 		t.Fatal("no CRDs in config/crd")
 	}
-	for _, f := range crds {
+	var out []crdSchema
+	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var crd struct {
-			Spec struct {
-				Group string
-				Names struct{ Kind string }
-				// Versions carries the schema to convert.
-				Versions []struct {
-					Name   string
-					Schema struct {
-						OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
-					}
-				}
-			}
-		}
+		var crd crdSchema
 		if err := sigsyaml.Unmarshal(data, &crd); err != nil {
 			t.Fatal(err)
 		}
+		out = append(out, crd)
+	}
+	return out
+}
+
+func TestJSONSchemasInSync(t *testing.T) {
+	for _, crd := range loadCRDs(t) {
 		for _, v := range crd.Spec.Versions {
 			schema := jsonSchema(v.Schema.OpenAPIV3Schema, "")
 			props := schema["properties"].(map[string]any)
@@ -129,27 +140,7 @@ func jsonSchema(s map[string]any, path string) map[string]any {
 // schemas: one row per field with its type, whether it is required, and the
 // description from the Go doc comment.
 func TestReferenceDocsInSync(t *testing.T) {
-	crds, _ := filepath.Glob(filepath.Join(repoRoot, "config", "crd", "*.yaml"))
-	for _, f := range crds {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var crd struct {
-			Spec struct {
-				Group    string
-				Names    struct{ Kind string }
-				Versions []struct {
-					Name   string
-					Schema struct {
-						OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
-					}
-				}
-			}
-		}
-		if err := sigsyaml.Unmarshal(data, &crd); err != nil {
-			t.Fatal(err)
-		}
+	for _, crd := range loadCRDs(t) {
 		v := crd.Spec.Versions[0]
 		var b strings.Builder
 		fmt.Fprintf(&b, "# %s reference\n\n", crd.Spec.Names.Kind)
