@@ -51,5 +51,8 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 10s)
 	  done; \
 	done
 
+image: ## Build the container image (linux/amd64, linux/arm64) as an OCI layout in bin/image, without Docker
+	go run ./tools/imagebuild -o $(BIN)/image
+
 clean: ## Remove build output
 	rm -rf $(BIN)

@@ -87,6 +87,9 @@ func pinInputs(ctx context.Context, reg pin.Resolver, dir string, stderr io.Writ
 	lockPath = filepath.Join(dir, pin.FileName)
 	kust := kustomizationIn(dir)
 	items, err := krm.ReadPaths([]string{dir})
+	if err != nil && kust != "" && (errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), "no such file")) && strings.Contains(err.Error(), lockPath) {
+		err = fmt.Errorf("%w\n%s lists %s, which does not exist yet; create it empty (touch %s) and run `lattice pin` again", err, kust, pin.FileName, lockPath)
+	}
 	if err != nil && strings.HasPrefix(err.Error(), lockPath+":") {
 		if kust == "" {
 			var files []string

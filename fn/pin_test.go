@@ -275,3 +275,46 @@ func TestPinEdgeCases(t *testing.T) {
 		}
 	})
 }
+
+// TestPinKustomization: with a kustomization, pin reads what it lists, as
+// render does, and says when the lock is not among it.
+func TestPinKustomization(t *testing.T) {
+	host := testRegistry(t, nil)
+	app := host + "/shop/app:1.0"
+	digest := pushRandom(t, app, false)
+	dir := pinDir(t, map[string]string{
+		"kustomization.yaml": "resources:\n  - app.yaml\n",
+		"app.yaml":           pinService("app", app),
+		"unlisted.yaml":      pinService("other", host+"/shop/missing:1"),
+	})
+	code, _, errOut := cli(t, "pin", dir)
+	if code != 0 || !strings.Contains(errOut, "does not list "+pin.FileName) {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(readLock(t, dir), digest) || strings.Contains(readLock(t, dir), "missing") {
+		t.Errorf("lock:\n%s", readLock(t, dir))
+	}
+
+	os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("resources:\n  - app.yaml\n  - lattice.lock.yaml\n"), 0o644)
+	code, _, errOut = cli(t, "pin", "--check", dir)
+	if code != 0 || strings.Contains(errOut, "warning") {
+		t.Errorf("check with the lock listed: exit %d: %s", code, errOut)
+	}
+	if code, out, errOut := cli(t, "render", dir); code != 0 || !strings.Contains(out, app+"@"+digest) {
+		t.Errorf("render: exit %d: %s", code, errOut)
+	}
+
+	os.Remove(filepath.Join(dir, pin.FileName))
+	code, _, errOut = cli(t, "pin", dir)
+	if code != 1 || !strings.Contains(errOut, "create it empty") {
+		t.Errorf("listed but missing lock: exit %d: %s", code, errOut)
+	}
+	os.WriteFile(filepath.Join(dir, pin.FileName), nil, 0o644)
+	if code, _, errOut := cli(t, "pin", dir); code != 0 {
+		t.Errorf("empty listed lock: exit %d: %s", code, errOut)
+	}
+	os.WriteFile(filepath.Join(dir, pin.FileName), []byte("{{{"), 0o644)
+	if code, _, errOut := cli(t, "pin", dir); code != 1 || !strings.Contains(errOut, "is not valid YAML; empty it") {
+		t.Errorf("broken listed lock: exit %d: %s", code, errOut)
+	}
+}

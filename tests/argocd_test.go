@@ -176,7 +176,9 @@ func TestArgoCDPlugin(t *testing.T) {
 		t.Fatalf("discover on the lattice app: %q, %v", found, err)
 	}
 	// ...and nothing for an app without LatticeServices.
-	other := cmpWorkdir(t, filepath.Join(repoRoot, "examples", "argocd", "cmp"), "examples/argocd/cmp")
+	plain := t.TempDir()
+	writeFiles(t, plain, map[string]string{"deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n", "values.yaml": "replicas: 2\n"})
+	other := cmpWorkdir(t, plain, "apps/plain")
 	if found, err := cmpRun(t, p.Spec.Discover.Find.cmpCommand, other, env); err != nil || found != "" {
 		t.Errorf("discover on a plain app: %q, %v", found, err)
 	}
@@ -221,7 +223,7 @@ func TestArgoCDPluginErrors(t *testing.T) {
 			os.Remove(filepath.Join(app, "web.yaml"))
 		},
 		"not YAML": func(app string) {
-			os.WriteFile(filepath.Join(app, "broken.yaml"), []byte("key: [unclosed\n"), 0o644)
+			os.WriteFile(filepath.Join(app, "namespace.yaml"), []byte("key: [unclosed\n"), 0o644)
 		},
 		"empty app": func(app string) {
 			entries, _ := os.ReadDir(app)
@@ -236,10 +238,11 @@ func TestArgoCDPluginErrors(t *testing.T) {
 			edit(app)
 			out, err := cmpRun(t, p.Spec.Generate, app, env)
 			if name == "empty app" {
-				// No services: nothing to render is a valid, empty answer,
-				// and must not be mistaken for success with content.
-				if err == nil && out != "" {
-					t.Errorf("empty app produced %q", out)
+				// A directory with nothing in it renders nothing, as Argo
+				// CD's own directory apps do: that is what the repository
+				// says. Only a failure must never look like this.
+				if err != nil || out != "" {
+					t.Errorf("empty app: %q, %v", out, err)
 				}
 				return
 			}

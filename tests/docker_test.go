@@ -63,6 +63,29 @@ func dockerOnPath(t interface {
 
 // dockerCalls reads the logged docker invocations.
 func dockerCalls(logFile string) ([][]string, error) {
+	lines, err := dockerLogLines(logFile)
+	var calls [][]string
+	for _, l := range lines {
+		if len(l) == 0 || l[0] != "#mode" {
+			calls = append(calls, l)
+		}
+	}
+	return calls, err
+}
+
+// dockerModes lists how isolated each container run was.
+func dockerModes(logFile string) []string {
+	lines, _ := dockerLogLines(logFile)
+	var modes []string
+	for _, l := range lines {
+		if len(l) == 2 && l[0] == "#mode" {
+			modes = append(modes, l[1])
+		}
+	}
+	return modes
+}
+
+func dockerLogLines(logFile string) ([][]string, error) {
 	f, err := os.Open(logFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -83,7 +106,7 @@ func dockerCalls(logFile string) ([][]string, error) {
 	return calls, sc.Err()
 }
 
-func dockerShim(args []string) int {
+func dockerLog(args []string) {
 	if log := os.Getenv(envDockerLog); log != "" {
 		if f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			line, _ := json.Marshal(args)
@@ -91,6 +114,10 @@ func dockerShim(args []string) int {
 			f.Close()
 		}
 	}
+}
+
+func dockerShim(args []string) int {
+	dockerLog(args)
 	if len(args) > 0 && args[0] == "version" {
 		fmt.Println("28.2.2")
 		return 0
@@ -199,34 +226,60 @@ func dockerRun(args []string) (int, error) {
 	if len(argv) == 0 {
 		return 0, errors.New("no command specified")
 	}
-	cmd := &exec.Cmd{
-		Path:   argv[0],
-		Args:   argv,
-		Env:    append(append([]string{}, cfg.Config.Env...), spec.env...),
-		Dir:    cfg.Config.WorkingDir,
-		Stdin:  os.Stdin,
-		Stdout: os.Stdout,
-		Stderr: os.Stderr,
+	// Isolate as much as this host allows: chroot + user + empty network
+	// namespace, then without the namespace (no CAP_SYS_ADMIN, as in
+	// unprivileged CI containers), then the binary straight from the
+	// unpacked filesystem (not root). The mode reached is logged.
+	type mode struct {
+		name        string
+		chroot, net bool
 	}
-	if cmd.Dir == "" {
-		cmd.Dir = "/"
-	}
+	modes := []mode{{"direct", false, false}}
 	if os.Geteuid() == 0 && runtime.GOOS == "linux" {
-		attr := &syscall.SysProcAttr{Chroot: rootfs, Credential: &syscall.Credential{Uid: uid, Gid: gid}}
-		if spec.network == "none" {
-			attr.Cloneflags = syscall.CLONE_NEWNET
-		}
-		cmd.SysProcAttr = attr
-	} else {
-		cmd.Path = filepath.Join(rootfs, argv[0])
-		cmd.Dir = filepath.Join(rootfs, cmd.Dir)
+		modes = []mode{{"chroot+user+netns", true, spec.network == "none"}, {"chroot+user", true, false}, {"direct", false, false}}
 	}
-	if err := cmd.Run(); err != nil {
+	var cmd *exec.Cmd
+	for _, m := range modes {
+		cmd = &exec.Cmd{
+			Path:   argv[0],
+			Args:   argv,
+			Env:    append(append([]string{}, cfg.Config.Env...), spec.env...),
+			Dir:    cfg.Config.WorkingDir,
+			Stdin:  os.Stdin,
+			Stdout: os.Stdout,
+			Stderr: os.Stderr,
+		}
+		if cmd.Dir == "" {
+			cmd.Dir = "/"
+		}
+		if m.chroot {
+			attr := &syscall.SysProcAttr{Chroot: rootfs, Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+			if m.net {
+				attr.Cloneflags = syscall.CLONE_NEWNET
+			}
+			cmd.SysProcAttr = attr
+		} else {
+			cmd.Path = filepath.Join(rootfs, argv[0])
+			cmd.Dir = filepath.Join(rootfs, cmd.Dir)
+		}
+		err = cmd.Start()
+		if err == nil {
+			dockerLog([]string{"#mode", m.name})
+			break
+		}
+		if !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.EINVAL) {
+			return 127, fmt.Errorf("cannot start container process %s: %w", argv[0], err)
+		}
+	}
+	if err != nil {
+		return 127, fmt.Errorf("cannot start container process %s: %w", argv[0], err)
+	}
+	if err := cmd.Wait(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return ee.ExitCode(), nil
 		}
-		return 127, fmt.Errorf("cannot start container process %s: %w", argv[0], err)
+		return 127, err
 	}
 	return 0, nil
 }

@@ -517,7 +517,7 @@ func TestKptRenderExample(t *testing.T) {
 		case !ok:
 			t.Errorf("%s was deleted", name)
 		case strings.HasPrefix(name, "services/"):
-			if !strings.Contains(got, `config.kubernetes.io/local-config: "true"`) && !strings.Contains(got, `config.kubernetes.io/local-config: 'true'`) {
+			if !strings.Contains(got, `config.kubernetes.io/local-config: "true"`) {
 				t.Errorf("%s: the LatticeService is not marked local-config:\n%s", name, got)
 			}
 			if first, _, _ := strings.Cut(content, "\n"); !strings.HasPrefix(got, first) {

@@ -448,7 +448,11 @@ func labels(o any, path ...string) map[string]string {
 }
 
 type cluster struct {
-	enrolled  map[string]bool
+	// td is the cluster's trust domain; gateway its platform gateway's
+	// identity; extra are callers from other clusters (fleet tests).
+	td, gateway string
+	extra       []string
+	enrolled    map[string]bool
 	workloads []workload
 	services  []service
 	waypoints map[string]map[string]string // ns/name -> pod labels
@@ -550,7 +554,7 @@ func parsePolicy(o obj) *policy {
 }
 
 func parseCluster(t testing.TB, out []byte) *cluster {
-	c := &cluster{enrolled: map[string]bool{}, waypoints: map[string]map[string]string{}}
+	c := &cluster{td: propTrustDomain, gateway: propGateway, enrolled: map[string]bool{}, waypoints: map[string]map[string]string{}}
 	for _, doc := range bytes.Split(out, []byte("\n---\n")) {
 		var o obj
 		if err := sigsyaml.Unmarshal(doc, &o); err != nil {
@@ -704,13 +708,13 @@ func (c *cluster) identity(w workload) string {
 	if !c.enrolled[w.ns] {
 		return "" // outside the mesh: no identity
 	}
-	return propTrustDomain + "/ns/" + w.ns + "/sa/" + w.sa
+	return c.td + "/ns/" + w.ns + "/sa/" + w.sa
 }
 
 // allowed computes every allowed inbound request and egress connection.
 func (c *cluster) allowed(t testing.TB) (inbound, egress map[string]bool) {
 	inbound, egress = map[string]bool{}, map[string]bool{}
-	callers := []string{propGateway, propIntruder, ""}
+	callers := append([]string{c.gateway, c.td + "/ns/intruder/sa/intruder", ""}, c.extra...)
 	for _, w := range c.workloads {
 		callers = append(callers, c.identity(w))
 	}
@@ -764,7 +768,7 @@ func (c *cluster) allowed(t testing.TB) (inbound, egress map[string]bool) {
 				for _, f := range fronts {
 					sport, ok := f.ports[port]
 					if !ok || !toWaypoint(f.ns, f.waypoint, caller) ||
-						!decide(t, pod, request{principal: propTrustDomain + "/ns/" + f.ns + "/sa/" + f.waypoint, port: port}) {
+						!decide(t, pod, request{principal: c.td + "/ns/" + f.ns + "/sa/" + f.waypoint, port: port}) {
 						continue
 					}
 					for _, m := range propMethods {

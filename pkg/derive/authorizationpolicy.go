@@ -8,6 +8,8 @@ import (
 	typev1beta1 "istio.io/api/type/v1beta1"
 	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/lattice-dev/lattice/pkg/graph"
 )
 
 // inboundPolicies compiles the service's active inbound edges (and its
@@ -30,7 +32,7 @@ func inboundPolicies(in Input) []Derived {
 			restricted = true
 			continue
 		}
-		direct = append(direct, Principal(td, e.From.Namespace, e.From.Name))
+		direct = append(direct, callerPrincipal(in.Graph, td, e.From))
 	}
 	slices.Sort(direct)
 
@@ -62,7 +64,7 @@ func inboundPolicies(in Input) []Derived {
 	// traffic for this Service's ports, so no rule needs ports.
 	byPrincipal := map[string]*securityv1.Rule{}
 	for _, e := range callers {
-		p := Principal(td, e.From.Namespace, e.From.Name)
+		p := callerPrincipal(in.Graph, td, e.From)
 		r := &securityv1.Rule{From: []*securityv1.Rule_From{{Source: &securityv1.Source{Principals: []string{p}}}}}
 		for _, l7 := range e.Rules {
 			r.To = append(r.To, &securityv1.Rule_To{Operation: &securityv1.Operation{Methods: l7.Methods, Paths: l7.Paths}})
@@ -76,6 +78,19 @@ func inboundPolicies(in Input) []Derived {
 	add(targetPolicy(in.Meta("allow-l7-to-"+h), &typev1beta1.PolicyTargetReference{Kind: "Service", Name: s.Name}, l7Rules...),
 		"spec.workload.resources")
 	return out
+}
+
+// callerPrincipal is the caller's identity: its own cluster's trust domain
+// for a caller on another cluster of the fleet (shared root: the same as
+// ours; federated: its own), the Platform's for a caller of this render.
+func callerPrincipal(g *graph.Graph, localTD string, caller graph.Ref) string {
+	td := localTD
+	if caller.Cluster != "" {
+		if remote := g.TrustDomain(caller); remote != "" {
+			td = remote
+		}
+	}
+	return Principal(td, caller.Namespace, caller.Name)
 }
 
 // allowRule admits principals on ports.

@@ -16,7 +16,7 @@ type SharedInput struct {
 // Shared derives objects that belong to a namespace or the cluster rather
 // than one service (waypoints, baseline policy), once per render.
 func Shared(in SharedInput) []Derived {
-	return append(sharedMesh(in), sharedEdge(in)...)
+	return append(append(sharedMesh(in), sharedEdge(in)...), remoteServices(in)...)
 }
 
 // Problem is a finding that involves several services or the render as a
@@ -31,5 +31,5 @@ type Problem struct {
 
 // Check runs the cross-service checks before anything is derived.
 func Check(in SharedInput) []Problem {
-	return append(checkMesh(in), checkEdge(in)...)
+	return append(append(checkMesh(in), checkEdge(in)...), checkRemote(in)...)
 }

@@ -125,12 +125,18 @@ func templateVars(in Input) map[string]string {
 				continue
 			}
 			target := graph.Ref{Cluster: r.Cluster, Namespace: cmp.Or(r.Namespace, s.Namespace), Name: cmp.Or(r.ID, key)}
+			// The peer the graph resolved the key to: with a fleet, a
+			// service of another cluster, reached at the same host name
+			// through the ServiceEntry derived for it (remote.go).
+			if resolved, ok := in.Graph.Peer(in.Ref(), key); ok {
+				target = resolved
+			}
 			host := target.Name + "." + target.Namespace + ".svc.cluster.local"
 			vars[p+"host"] = host
-			// Port and URL need the target's spec; a target outside the
-			// input only has a host.
-			if n := in.Graph.Node(target); n != nil && n.Service.Spec.Workload.Service != nil {
-				if port, ok := primaryPort(n.Service.Spec.Workload.Service.Ports); ok {
+			// Port and URL need the target's spec (or inventory entry); a
+			// target outside the input only has a host.
+			if n := in.Graph.Node(target); n != nil {
+				if port, ok := primaryPort(n.Ports()); ok {
 					vars[p+"port"] = strconv.Itoa(int(port))
 					vars[p+"url"] = "http://" + host + ":" + strconv.Itoa(int(port))
 				}

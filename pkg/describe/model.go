@@ -43,6 +43,8 @@ type Service struct {
 	Ports     []string `json:"ports,omitempty"`
 	// Rendered is false for services only referenced, not in the input.
 	Rendered bool `json:"rendered"`
+	// Remote is set for a service of another cluster of the fleet.
+	Remote bool `json:"remote,omitempty"`
 	// Hostname and TLS of its ingress, if any.
 	Hostname string `json:"hostname,omitempty"`
 	TLS      string `json:"tls,omitempty"`
@@ -76,12 +78,22 @@ func Build(out *render.Output) Model {
 		return m
 	}
 	services := map[string]*Service{}
+	// In a fleet, this render's services are drawn in their cluster too.
+	local := out.Graph.Local()
 	for _, n := range out.Graph.Nodes() {
 		services[id(n.Ref)] = service(n)
+		services[id(n.Ref)].Cluster = local
 	}
 	ensure := func(r graph.Ref) {
 		if _, ok := services[id(r)]; !ok {
-			services[id(r)] = &Service{ID: id(r), Cluster: r.Cluster, Namespace: r.Namespace, Name: r.Name}
+			s := &Service{ID: id(r), Cluster: r.Cluster, Namespace: r.Namespace, Name: r.Name}
+			if n := out.Graph.Node(r); n != nil && n.Remote != nil {
+				s.Remote = true
+				for _, p := range n.Remote.Ports {
+					s.Ports = append(s.Ports, p.Name+":"+strconv.Itoa(int(p.Port)))
+				}
+			}
+			services[id(r)] = s
 		}
 	}
 	for _, n := range out.Graph.Nodes() {
@@ -89,8 +101,18 @@ func Build(out *render.Output) Model {
 			ensure(e.To)
 			m.Edges = append(m.Edges, Edge{From: id(e.From), To: id(e.To), Kind: Agreement, Rules: rules(e.Rules)})
 		}
+		// Callers on other clusters of the fleet.
+		for _, e := range out.Graph.Callers(n.Ref) {
+			if e.From.Cluster != "" {
+				ensure(e.From)
+				m.Edges = append(m.Edges, Edge{From: id(e.From), To: id(e.To), Kind: Agreement, Rules: rules(e.Rules)})
+			}
+		}
 	}
 	for _, f := range out.Graph.Findings {
+		if f.Kind.Error() || f.Kind == graph.SharedIdentity {
+			continue // not an edge: an error, or a warning about identities
+		}
 		ensure(f.Peer)
 		e := Edge{From: id(f.On), To: id(f.Peer)}
 		switch f.Kind {
@@ -99,6 +121,14 @@ func Build(out *render.Output) Model {
 		case graph.CallerDoesNotDeclare:
 			e.From, e.To = id(f.Peer), id(f.On)
 			e.Kind, e.Missing = OneSided, "outbound on "+f.Peer.Name
+		case graph.NotExported:
+			e.Kind, e.Missing = OneSided, "export by "+f.Peer.Cluster
+			if f.Peer.Cluster == "" {
+				e.Missing = "export by " + out.Graph.Local()
+			}
+			if isInbound(out.Graph.Node(f.On), f.Key) {
+				e.From, e.To = id(f.Peer), id(f.On)
+			}
 		case graph.PeerMissing:
 			e.Kind, e.Missing = Dangling, f.Peer.String()+" not in render"
 			if isInbound(out.Graph.Node(f.On), f.Key) {

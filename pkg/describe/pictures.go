@@ -21,15 +21,19 @@ type group struct {
 
 func (m Model) groups() []group {
 	var out []group
+	at := map[string]int{}
 	for _, s := range m.Services {
 		label := s.Namespace
 		if s.Cluster != "" {
 			label = s.Cluster + " / " + s.Namespace
 		}
-		if len(out) == 0 || out[len(out)-1].label != label {
+		i, ok := at[label]
+		if !ok {
+			i = len(out)
+			at[label] = i
 			out = append(out, group{label: label})
 		}
-		out[len(out)-1].services = append(out[len(out)-1].services, s)
+		out[i].services = append(out[i].services, s)
 	}
 	slices.SortStableFunc(out, func(a, b group) int { return cmp.Compare(a.label, b.label) })
 	return out
@@ -40,7 +44,10 @@ func nodeLabel(s Service, newline string) string {
 	if len(s.Ports) > 0 {
 		label += newline + strings.Join(s.Ports, " ")
 	}
-	if !s.Rendered {
+	switch {
+	case s.Remote:
+		label += newline + "(remote)"
+	case !s.Rendered:
 		label += newline + "(not in render)"
 	}
 	if s.AcceptsAnyDeclaredCaller {

@@ -5,7 +5,9 @@
 // (by name, or with the "*" wildcard). Nothing else creates an edge.
 //
 // Build is linear in services plus declarations: every lookup is a map
-// lookup, and every list it returns is sorted.
+// lookup, and every list it returns is sorted. BuildFleet adds the services
+// of the other clusters of a fleet (fleet.go) as remote nodes, so
+// agreements across clusters are matched exactly like local ones.
 package graph
 
 import (
@@ -38,8 +40,12 @@ func (r Ref) Compare(o Ref) int {
 
 // Node is one service.
 type Node struct {
-	Ref     Ref
+	Ref Ref
+	// Service is the spec of a service of this render; nil for a remote
+	// node, which has Remote instead.
 	Service *v1alpha1.LatticeService
+	// Remote is the inventory entry of a service of another cluster.
+	Remote *v1alpha1.InventoryService
 	// Outbound are the services this one declares it calls, one intent per
 	// peer (the first resource key in sorted order wins), sorted by key.
 	Outbound []Intent
@@ -56,6 +62,22 @@ type Node struct {
 
 	outbound map[Ref]bool
 	inbound  map[Ref]int // index into Inbound
+	// peers maps every service resource key to the peer it resolved to.
+	peers map[string]Ref
+	// unexported are local services a remote node declares outbound that
+	// this cluster does not export.
+	unexported map[Ref]bool
+	decls      []decl
+}
+
+// decl is one service resource as written, before name resolution.
+type decl struct {
+	key      string
+	peer     Ref
+	outbound bool
+	inbound  bool
+	wildcard bool
+	rules    []v1alpha1.L7Rule
 }
 
 // Intent is one side of an agreement as declared in a spec.
@@ -81,6 +103,8 @@ type Finding struct {
 	Key  string // its resource key
 	Peer Ref
 	Kind FindingKind
+	// Field is the part of the resource at fault ("cluster"), if any.
+	Field string
 	// Message says what is missing and, for one-sided declarations, the
 	// exact YAML to add on the other side.
 	Message string
@@ -97,14 +121,32 @@ const (
 	CallerDoesNotDeclare
 	// PeerMissing: the other side is not in the input at all.
 	PeerMissing
-	// PeerRemote: the other side runs on another cluster; cross-cluster
-	// agreements are not compiled at render time.
+	// PeerRemote: the other side runs on another cluster and the render has
+	// no FleetInventory to match it with.
 	PeerRemote
+	// NotExported: the agreement crosses clusters, but the callee's cluster
+	// does not export the callee.
+	NotExported
+	// Ambiguous: a peer without cluster: runs on (or is exported by)
+	// several other clusters.
+	Ambiguous
+	// UnknownCluster: cluster: names a cluster the fleet does not have.
+	UnknownCluster
+	// Shadowed: cluster: names a remote callee that also runs on this
+	// cluster; both would answer at one host name.
+	Shadowed
+	// SharedIdentity: an admitted caller's principal is also the identity
+	// of another cluster's service (one trust domain), which did not agree.
+	SharedIdentity
 )
 
 // OneSided reports whether the finding is half of an agreement whose other
 // half is in the render but does not match.
 func (k FindingKind) OneSided() bool { return k == CalleeDoesNotAllow || k == CallerDoesNotDeclare }
+
+// Error reports whether the finding makes the render fail: the declaration
+// cannot be resolved to one service.
+func (k FindingKind) Error() bool { return k == Ambiguous || k == UnknownCluster || k == Shadowed }
 
 // Graph is the result of Build.
 type Graph struct {
@@ -112,10 +154,21 @@ type Graph struct {
 	order    []Ref
 	in, out  map[Ref][]Edge
 	Findings []Finding
+	// fleet is nil without a FleetInventory; remote holds the services of
+	// the other clusters.
+	fleet       *fleetIndex
+	remote      map[Ref]*Node
+	remoteOrder []Ref
 }
 
 // Build constructs the graph over services (already defaulted and valid).
-func Build(services []*v1alpha1.LatticeService) *Graph {
+func Build(services []*v1alpha1.LatticeService) *Graph { return BuildFleet(services, nil) }
+
+// BuildFleet constructs the graph over the services of this cluster and,
+// when f is not nil, the services of the fleet's other clusters: peers are
+// resolved across the fleet (fleet.go) and an agreement between a local
+// and a remote service is matched exactly like a local one.
+func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 	g := &Graph{nodes: map[Ref]*Node{}, in: map[Ref][]Edge{}, out: map[Ref][]Edge{}}
 	for _, s := range services {
 		n := newNode(s)
@@ -123,11 +176,18 @@ func Build(services []*v1alpha1.LatticeService) *Graph {
 		g.order = append(g.order, n.Ref)
 	}
 	slices.SortFunc(g.order, Ref.Compare)
+	if f != nil {
+		g.fleet = newFleetIndex(f, services)
+		g.addRemotes()
+	}
+	for _, ref := range g.order {
+		g.intents(g.nodes[ref])
+	}
 	for _, ref := range g.order {
 		caller := g.nodes[ref]
 		for _, o := range caller.Outbound {
-			callee, ok := g.nodes[o.Peer]
-			if !ok {
+			callee := g.Node(o.Peer)
+			if callee == nil {
 				g.dangling(caller, o, true)
 				continue
 			}
@@ -147,15 +207,19 @@ func Build(services []*v1alpha1.LatticeService) *Graph {
 	for _, ref := range g.order {
 		callee := g.nodes[ref]
 		for _, in := range callee.Inbound {
-			caller, ok := g.nodes[in.Peer]
-			if !ok {
+			caller := g.Node(in.Peer)
+			switch {
+			case caller == nil:
 				g.dangling(callee, in, false)
-				continue
-			}
-			if !caller.outbound[ref] {
+			case caller.unexported[ref]:
+				g.notExportedHere(callee, in)
+			case !caller.outbound[ref]:
 				g.oneSided(callee, in, CallerDoesNotDeclare)
 			}
 		}
+	}
+	if g.fleet != nil {
+		g.remoteCallers()
 	}
 	// Edges were appended in caller order and resource-key order.
 	for k := range g.in {
@@ -164,41 +228,85 @@ func Build(services []*v1alpha1.LatticeService) *Graph {
 	for k := range g.out {
 		slices.SortFunc(g.out[k], func(a, b Edge) int { return a.To.Compare(b.To) })
 	}
+	if g.fleet != nil {
+		g.sharedIdentities()
+	}
 	return g
 }
 
+// newNode records the service's declarations as written; intents resolves
+// them once every node is known.
 func newNode(s *v1alpha1.LatticeService) *Node {
-	n := &Node{Ref: Ref{Namespace: s.Namespace, Name: s.Name}, Service: s, outbound: map[Ref]bool{}, inbound: map[Ref]int{}}
+	n := &Node{Ref: Ref{Namespace: s.Namespace, Name: s.Name}, Service: s}
 	res := s.Spec.Workload.Resources
 	for _, key := range slices.Sorted(maps.Keys(res)) {
 		r := res[key]
 		if r.Type != v1alpha1.ResourceService {
 			continue
 		}
-		peer := Ref{Cluster: r.Cluster, Namespace: cmp.Or(r.Namespace, s.Namespace), Name: cmp.Or(r.ID, key)}
-		if (r.Direction == v1alpha1.DirectionOutbound || r.Direction == v1alpha1.DirectionBoth) && !n.outbound[peer] {
-			n.outbound[peer] = true
-			n.Outbound = append(n.Outbound, Intent{Key: key, Peer: peer})
-		}
-		if r.Direction != v1alpha1.DirectionInbound && r.Direction != v1alpha1.DirectionBoth {
-			continue
-		}
-		if r.ID == "*" {
+		n.decls = append(n.decls, decl{
+			key:      key,
+			peer:     Ref{Cluster: r.Cluster, Namespace: cmp.Or(r.Namespace, s.Namespace), Name: cmp.Or(r.ID, key)},
+			outbound: r.Direction == v1alpha1.DirectionOutbound || r.Direction == v1alpha1.DirectionBoth,
+			inbound:  r.Direction == v1alpha1.DirectionInbound || r.Direction == v1alpha1.DirectionBoth,
+			wildcard: r.ID == "*",
+			rules:    r.Rules,
+		})
+	}
+	return n
+}
+
+// intents resolves the node's declarations to peers (across the fleet, when
+// there is one) and merges declarations of one peer.
+func (g *Graph) intents(n *Node) {
+	n.outbound, n.inbound, n.peers = map[Ref]bool{}, map[Ref]int{}, map[string]Ref{}
+	for _, d := range n.decls {
+		if d.inbound && d.wildcard {
 			if n.AllowsAll {
-				n.AllowsAllRules = mergeRules(n.AllowsAllRules, r.Rules)
+				n.AllowsAllRules = mergeRules(n.AllowsAllRules, d.rules)
 			} else {
-				n.AllowsAll, n.AllowsAllFrom, n.AllowsAllRules = true, key, r.Rules
+				n.AllowsAll, n.AllowsAllFrom, n.AllowsAllRules = true, d.key, d.rules
 			}
 			continue
 		}
+		if d.outbound {
+			if peer, ok := g.resolve(n, d, true); ok {
+				n.peers[d.key] = peer
+				if !n.outbound[peer] {
+					n.outbound[peer] = true
+					n.Outbound = append(n.Outbound, Intent{Key: d.key, Peer: peer})
+				}
+			}
+		}
+		if !d.inbound {
+			continue
+		}
+		peer, ok := g.resolve(n, d, false)
+		if !ok {
+			continue
+		}
+		if _, seen := n.peers[d.key]; !seen {
+			n.peers[d.key] = peer
+		}
 		if i, dup := n.inbound[peer]; dup {
-			n.Inbound[i].Rules = mergeRules(n.Inbound[i].Rules, r.Rules)
+			n.Inbound[i].Rules = mergeRules(n.Inbound[i].Rules, d.rules)
 			continue
 		}
 		n.inbound[peer] = len(n.Inbound)
-		n.Inbound = append(n.Inbound, Intent{Key: key, Peer: peer, Rules: r.Rules})
+		n.Inbound = append(n.Inbound, Intent{Key: d.key, Peer: peer, Rules: d.rules})
 	}
-	return n
+	n.decls = nil
+}
+
+// resolve names the service a declaration means. Without a fleet that is
+// the declaration as written; with one, see fleetIndex.resolve. ok is
+// false when the declaration names no single service of the fleet (a
+// finding says why).
+func (g *Graph) resolve(n *Node, d decl, callee bool) (Ref, bool) {
+	if g.fleet == nil {
+		return d.peer, true
+	}
+	return g.resolveFleet(n, d, callee)
 }
 
 // mergeRules is the union of two declarations of one caller: declarations
@@ -212,7 +320,12 @@ func mergeRules(have, add []v1alpha1.L7Rule) []v1alpha1.L7Rule {
 
 func (g *Graph) oneSided(on *Node, in Intent, kind FindingKind) {
 	f := Finding{On: on.Ref, Key: in.Key, Peer: in.Peer, Kind: kind}
-	peer := g.nodes[in.Peer]
+	peer := g.Node(in.Peer)
+	if peer.Remote != nil {
+		f.Message = g.oneSidedRemote(on, peer, kind)
+		g.Findings = append(g.Findings, f)
+		return
+	}
 	if kind == CalleeDoesNotAllow {
 		f.Message = fmt.Sprintf("%s declares %s outbound, but %s does not accept %s inbound, so every call is denied; to allow it, %s",
 			on.Ref, in.Peer, in.Peer, on.Ref, fix(peer, on.Ref, v1alpha1.DirectionInbound))
@@ -229,10 +342,20 @@ func (g *Graph) dangling(on *Node, in Intent, outbound bool) {
 	if !outbound {
 		what = fmt.Sprintf("%s accepts %s inbound", on.Ref, in.Peer)
 	}
-	if in.Peer.Cluster != "" {
+	switch {
+	case g.fleet != nil && in.Peer.Cluster != "":
+		what = fmt.Sprintf("%s declares %s outbound", on.Ref, g.label(in.Peer))
+		if !outbound {
+			what = fmt.Sprintf("%s accepts %s inbound", on.Ref, g.label(in.Peer))
+		}
+		f.Message = fmt.Sprintf("%s, but cluster %s has no service %s/%s in the fleet inventory, so no policy admits this traffic; fix the name, or deploy it there and run `lattice fleet inventory`",
+			what, in.Peer.Cluster, in.Peer.Namespace, in.Peer.Name)
+	case g.fleet != nil:
+		f.Message = what + ", but " + in.Peer.String() + " is neither in this render nor on another cluster of the fleet, so the agreement cannot be checked and no policy admits this traffic; fix the name, or add the service"
+	case in.Peer.Cluster != "":
 		f.Kind = PeerRemote
-		f.Message = what + ", but cross-cluster agreements are not compiled by a render, so no policy admits this traffic; omit cluster: for a service of this cluster"
-	} else {
+		f.Message = what + ", but this render has no FleetInventory, so cross-cluster agreements cannot be matched and no policy admits this traffic; add the fleet's inventory (`lattice fleet inventory`), or omit cluster: for a service of this cluster"
+	default:
 		f.Message = what + ", but " + in.Peer.String() + " is not in this render, so the agreement cannot be checked and no policy admits this traffic; render both services together"
 	}
 	g.Findings = append(g.Findings, f)
@@ -261,10 +384,27 @@ func fix(peer *Node, self Ref, direction string) string {
 	return fmt.Sprintf("add to %s spec.workload.resources: `%s: {type: service, direction: %s%s}`", peer.Ref, key, direction, extra)
 }
 
-// Node returns the node for ref, or nil.
-func (g *Graph) Node(ref Ref) *Node { return g.nodes[ref] }
+// Node returns the node for ref (a remote node when ref names a cluster),
+// or nil.
+func (g *Graph) Node(ref Ref) *Node {
+	if ref.Cluster != "" {
+		return g.remote[ref]
+	}
+	return g.nodes[ref]
+}
 
-// Nodes returns every node sorted by ref.
+// Peer is the service the resource key of ref's spec resolved to.
+func (g *Graph) Peer(ref Ref, key string) (Ref, bool) {
+	n := g.nodes[ref]
+	if n == nil {
+		return Ref{}, false
+	}
+	p, ok := n.peers[key]
+	return p, ok
+}
+
+// Nodes returns every node of this render (never a remote one) sorted by
+// ref.
 func (g *Graph) Nodes() []*Node {
 	out := make([]*Node, len(g.order))
 	for i, r := range g.order {

@@ -55,6 +55,24 @@ func DecodeImageLock(n *yaml.RNode) (*v1alpha1.ImageLock, field.ErrorList) {
 	return &l, nil
 }
 
+// DecodeFleet decodes a Fleet node strictly.
+func DecodeFleet(n *yaml.RNode) (*v1alpha1.Fleet, field.ErrorList) {
+	var f v1alpha1.Fleet
+	if errs := decodeStrict(n, &f); len(errs) > 0 {
+		return nil, errs
+	}
+	return &f, nil
+}
+
+// DecodeFleetInventory decodes a FleetInventory node strictly.
+func DecodeFleetInventory(n *yaml.RNode) (*v1alpha1.FleetInventory, field.ErrorList) {
+	var inv v1alpha1.FleetInventory
+	if errs := decodeStrict(n, &inv); len(errs) > 0 {
+		return nil, errs
+	}
+	return &inv, nil
+}
+
 func decodeStrict(n *yaml.RNode, into any) field.ErrorList {
 	errs := check(n.YNode(), reflect.TypeOf(into).Elem(), nil)
 	if len(errs) > 0 {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -55,102 +54,164 @@ func (o Out) text() (string, error) {
 	return nodeString(o.Node.YNode())
 }
 
+// bytes is the object's YAML without a copy for encoded objects.
+func (o Out) bytes() ([]byte, error) {
+	if o.Node == nil {
+		return o.YAML, nil
+	}
+	return nodeBytes(o.Node.YNode())
+}
+
 func nodeString(n *yaml.Node) (string, error) {
+	b, err := nodeBytes(n)
+	return string(b), err
+}
+
+func nodeBytes(n *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.CompactSeqIndent()
 	if err := enc.Encode(n); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := enc.Close(); err != nil {
-		return "", err
+		return nil, err
 	}
-	return buf.String(), nil
+	return buf.Bytes(), nil
+}
+
+// texts renders every item on every core, in order.
+func texts(items []Out) ([][]byte, error) {
+	out := make([][]byte, len(items))
+	errs := make([]error, len(items))
+	Parallel(len(items), func(i int) { out[i], errs[i] = items[i].bytes() })
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // WriteResourceList writes items, the functionConfig and results as a
-// ResourceList, the KRM function wire format.
+// ResourceList, the KRM function wire format. The output is built in one
+// buffer of about its final size and written with one call.
 func WriteResourceList(w io.Writer, items []Out, fnConfig *yaml.RNode, results framework.Results) error {
-	var b strings.Builder
-	b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n")
-	if len(items) == 0 {
-		b.WriteString("items: []\n")
-	} else {
-		b.WriteString("items:\n")
+	ts, err := texts(items)
+	if err != nil {
+		return err
 	}
-	for _, it := range items {
-		t, err := it.text()
-		if err != nil {
-			return err
-		}
-		writeListItem(&b, t)
-	}
+	var fc, res []byte
 	if fnConfig != nil && !yaml.IsMissingOrNull(fnConfig) {
-		t, err := nodeString(fnConfig.YNode())
-		if err != nil {
+		if fc, err = nodeBytes(fnConfig.YNode()); err != nil {
 			return err
 		}
-		b.WriteString("functionConfig:\n")
-		writeIndented(&b, t, "  ", "  ")
 	}
 	if len(results) > 0 {
-		data, err := yaml.Marshal(results)
-		if err != nil {
+		if res, err = marshalResults(results); err != nil {
 			return err
 		}
-		b.WriteString("results:\n")
-		writeIndented(&b, string(data), "", "")
 	}
-	_, err := io.WriteString(w, b.String())
+	size := 128 + indentedSize(fc) + len(res)
+	for _, t := range ts {
+		size += indentedSize(t)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"...)
+	if len(items) == 0 {
+		b = append(b, "items: []\n"...)
+	} else {
+		b = append(b, "items:\n"...)
+	}
+	for _, t := range ts {
+		b = appendIndented(b, t, "- ", "  ")
+	}
+	if fc != nil {
+		b = append(b, "functionConfig:\n"...)
+		b = appendIndented(b, fc, "  ", "  ")
+	}
+	if len(results) > 0 {
+		b = append(b, "results:\n"...)
+		b = appendIndented(b, res, "", "")
+	}
+	_, err = w.Write(b)
 	return err
 }
 
 // WriteStream writes items as a plain multi-document YAML stream, without
 // the reader annotations kpt and kustomize use internally.
 func WriteStream(w io.Writer, items []Out) error {
-	var b strings.Builder
-	for i, it := range items {
+	clean := make([]Out, len(items))
+	errs := make([]error, len(items))
+	Parallel(len(items), func(i int) {
+		it := items[i]
 		if it.Node != nil {
 			it.Node = it.Node.Copy()
 			for _, a := range []string{kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation, kioutil.SeqIndentAnnotation, kioutil.IdAnnotation, kioutil.LegacyIdAnnotation} {
 				if _, err := it.Node.Pipe(yaml.ClearAnnotation(a)); err != nil {
-					return err
+					errs[i] = err
+					return
 				}
 			}
 			if err := yaml.ClearEmptyAnnotations(it.Node); err != nil {
-				return err
+				errs[i] = err
+				return
 			}
 		}
-		t, err := it.text()
+		clean[i] = it
+	})
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}
-		if i > 0 {
-			b.WriteString("---\n")
-		}
-		b.WriteString(t)
 	}
-	_, err := io.WriteString(w, b.String())
+	ts, err := texts(clean)
+	if err != nil {
+		return err
+	}
+	size := 0
+	for _, t := range ts {
+		size += len(t) + 4
+	}
+	b := make([]byte, 0, size)
+	for i, t := range ts {
+		if i > 0 {
+			b = append(b, "---\n"...)
+		}
+		b = append(b, t...)
+	}
+	_, err = w.Write(b)
 	return err
 }
 
-func writeListItem(b *strings.Builder, text string) {
-	writeIndented(b, text, "- ", "  ")
+// indentedSize bounds the size of text after appendIndented.
+func indentedSize(text []byte) int {
+	return len(text) + 3*(bytes.Count(text, []byte{'\n'})+1)
 }
 
-// writeIndented prefixes the first line with first and the rest with rest;
-// empty lines stay empty so block scalars keep their content.
-func writeIndented(b *strings.Builder, text, first, rest string) {
-	text = strings.TrimSuffix(text, "\n")
-	for i, line := range strings.Split(text, "\n") {
+// appendIndented appends text with first before the first line and rest
+// before every other non-empty line (empty lines stay empty so block
+// scalars keep their content); every line ends in a newline.
+func appendIndented(b, text []byte, first, rest string) []byte {
+	text = bytes.TrimSuffix(text, []byte{'\n'})
+	for i := 0; ; i++ {
+		line := text
+		nl := bytes.IndexByte(text, '\n')
+		if nl >= 0 {
+			line = text[:nl]
+		}
 		switch {
 		case i == 0:
-			b.WriteString(first)
-		case line != "":
-			b.WriteString(rest)
+			b = append(b, first...)
+		case len(line) > 0:
+			b = append(b, rest...)
 		}
-		b.WriteString(line)
-		b.WriteByte('\n')
+		b = append(b, line...)
+		b = append(b, '\n')
+		if nl < 0 {
+			return b
+		}
+		text = text[nl+1:]
 	}
 }
 

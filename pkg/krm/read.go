@@ -186,16 +186,13 @@ func parseSplit(skeleton []byte, chunks [][]byte) ([]*yaml.RNode, *yaml.RNode, s
 var errNotOneItem = errors.New("not a one-item sequence")
 
 func parseItem(chunk []byte) (*yaml.RNode, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(chunk))
+	// Unmarshal parses from the bytes; a Decoder would copy them through
+	// a reader. A chunk holds no document marker, so it is one document.
 	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
+	if err := yaml.Unmarshal(chunk, &doc); err != nil {
 		return nil, err
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || len(doc.Content[0].Content) != 1 {
-		return nil, errNotOneItem
-	}
-	var more yaml.Node
-	if err := dec.Decode(&more); err != io.EOF {
 		return nil, errNotOneItem
 	}
 	return yaml.NewRNode(doc.Content[0].Content[0]), nil

@@ -2,11 +2,12 @@ package krm
 
 import (
 	"encoding/json"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	sigsyaml "sigs.k8s.io/yaml"
 )
@@ -31,24 +32,24 @@ import (
 //
 // TestFastYAMLMatchesSigsYAML checks the equivalence on generated values.
 
-// jv is a JSON value: kind 's' string, 'n' number, 'b' true or false (s
-// holds the literal), 'z' null, 'o' object, 'a' array.
-type jv struct {
-	kind byte
-	s    string
-	obj  []jkv
-	arr  []jv
-}
-
-type jkv struct {
-	key string
-	val jv
+// jnode is a JSON value in a document's arena: kind 's' string, 'n'
+// number, 'b' true or false (s holds the literal), 'z' null, 'o' object,
+// 'a' array. A container's entries are arena[first:first+n]; an object
+// entry's key is in key. Strings point into the JSON bytes (no copy): the
+// bytes come from json.Marshal and are never written afterwards.
+type jnode struct {
+	key      string
+	s        string
+	first, n int32
+	kind     byte
 }
 
 type jsonParser struct {
-	data []byte
-	pos  int
-	ok   bool
+	data  []byte
+	pos   int
+	ok    bool
+	arena []jnode
+	stack []jnode // entries of the containers being parsed
 }
 
 func (p *jsonParser) ws() {
@@ -62,90 +63,94 @@ func (p *jsonParser) ws() {
 	}
 }
 
-func (p *jsonParser) value(depth int) jv {
+func (p *jsonParser) lit(word string) bool {
+	if len(p.data)-p.pos >= len(word) && string(p.data[p.pos:p.pos+len(word)]) == word {
+		p.pos += len(word)
+		return true
+	}
+	p.ok = false
+	return false
+}
+
+// value parses one value; container entries go to the arena when the
+// container closes, so each container's entries are contiguous.
+func (p *jsonParser) value(depth int) jnode {
 	p.ws()
 	if !p.ok || p.pos >= len(p.data) || depth > maxEncodeDepth {
 		p.ok = false
-		return jv{}
+		return jnode{}
 	}
 	switch c := p.data[p.pos]; {
-	case c == '{':
+	case c == '{' || c == '[':
 		p.pos++
-		var obj []jkv
+		obj := c == '{'
+		closer := byte(']')
+		if obj {
+			closer = '}'
+		}
+		mark := len(p.stack)
 		p.ws()
-		if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		if p.pos < len(p.data) && p.data[p.pos] == closer {
 			p.pos++
-			return jv{kind: 'o', obj: []jkv{}}
-		}
-		for p.ok {
-			p.ws()
-			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+		} else {
+			for p.ok {
+				var key string
+				if obj {
+					p.ws()
+					if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+						p.ok = false
+						break
+					}
+					key = p.str()
+					p.ws()
+					if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+						p.ok = false
+						break
+					}
+					p.pos++
+				}
+				v := p.value(depth + 1)
+				v.key = key
+				p.stack = append(p.stack, v)
+				p.ws()
+				if p.pos < len(p.data) && p.data[p.pos] == ',' {
+					p.pos++
+					continue
+				}
+				if p.pos < len(p.data) && p.data[p.pos] == closer {
+					p.pos++
+					break
+				}
 				p.ok = false
-				break
 			}
-			k := p.str()
-			p.ws()
-			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-				p.ok = false
-				break
-			}
-			p.pos++
-			v := p.value(depth + 1)
-			obj = append(obj, jkv{k, v})
-			p.ws()
-			if p.pos < len(p.data) && p.data[p.pos] == ',' {
-				p.pos++
-				continue
-			}
-			if p.pos < len(p.data) && p.data[p.pos] == '}' {
-				p.pos++
-				return jv{kind: 'o', obj: obj}
-			}
-			p.ok = false
 		}
-		return jv{}
-	case c == '[':
-		p.pos++
-		var arr []jv
-		p.ws()
-		if p.pos < len(p.data) && p.data[p.pos] == ']' {
-			p.pos++
-			return jv{kind: 'a', arr: []jv{}}
+		n := jnode{kind: 'a', first: int32(len(p.arena)), n: int32(len(p.stack) - mark)}
+		if obj {
+			n.kind = 'o'
 		}
-		for p.ok {
-			arr = append(arr, p.value(depth+1))
-			p.ws()
-			if p.pos < len(p.data) && p.data[p.pos] == ',' {
-				p.pos++
-				continue
-			}
-			if p.pos < len(p.data) && p.data[p.pos] == ']' {
-				p.pos++
-				return jv{kind: 'a', arr: arr}
-			}
-			p.ok = false
-		}
-		return jv{}
+		p.arena = append(p.arena, p.stack[mark:]...)
+		p.stack = p.stack[:mark]
+		return n
 	case c == '"':
-		return jv{kind: 's', s: p.str()}
-	case c == 't' && strings.HasPrefix(string(p.data[p.pos:min(p.pos+4, len(p.data))]), "true"):
-		p.pos += 4
-		return jv{kind: 'b', s: "true"}
-	case c == 'f' && strings.HasPrefix(string(p.data[p.pos:min(p.pos+5, len(p.data))]), "false"):
-		p.pos += 5
-		return jv{kind: 'b', s: "false"}
-	case c == 'n' && strings.HasPrefix(string(p.data[p.pos:min(p.pos+4, len(p.data))]), "null"):
-		p.pos += 4
-		return jv{kind: 'z'}
+		return jnode{kind: 's', s: p.str()}
+	case c == 't':
+		p.lit("true")
+		return jnode{kind: 'b', s: "true"}
+	case c == 'f':
+		p.lit("false")
+		return jnode{kind: 'b', s: "false"}
+	case c == 'n':
+		p.lit("null")
+		return jnode{kind: 'z'}
 	case c == '-' || (c >= '0' && c <= '9'):
 		start := p.pos
 		for p.pos < len(p.data) && strings.IndexByte("+-.eE0123456789", p.data[p.pos]) >= 0 {
 			p.pos++
 		}
-		return jv{kind: 'n', s: string(p.data[start:p.pos])}
+		return jnode{kind: 'n', s: unsafe.String(&p.data[start], p.pos-start)}
 	}
 	p.ok = false
-	return jv{}
+	return jnode{}
 }
 
 // str reads a JSON string at p.pos.
@@ -162,7 +167,10 @@ func (p *jsonParser) str() string {
 		case '"':
 			p.pos++
 			if !escaped {
-				return string(p.data[start+1 : p.pos-1])
+				if p.pos-start == 2 {
+					return ""
+				}
+				return unsafe.String(&p.data[start+1], p.pos-start-2)
 			}
 			var s string
 			if err := json.Unmarshal(p.data[start:p.pos], &s); err != nil {
@@ -184,23 +192,26 @@ const maxEncodeDepth = 100
 // the top-level status and metadata.creationTimestamp. ok is false when
 // the caller must use the original chain.
 func fastYAML(data []byte) (out []byte, ok bool) {
-	p := &jsonParser{data: data, ok: true}
+	p := &jsonParser{data: data, ok: true, arena: make([]jnode, 0, len(data)/16), stack: make([]jnode, 0, 64)}
 	root := p.value(0)
 	p.ws()
 	if !p.ok || p.pos != len(data) || root.kind != 'o' {
 		return nil, false
 	}
-	root.obj = drop(root.obj, "status")
-	for i := range root.obj {
-		if root.obj[i].key == "metadata" && root.obj[i].val.kind == 'o' {
-			root.obj[i].val.obj = drop(root.obj[i].val.obj, "creationTimestamp")
+	e := &yamlWriter{buf: make([]byte, 0, len(data)+len(data)/4), ok: true, arena: p.arena}
+	entries := e.entries(root)
+	entries = drop(entries, "status")
+	for i := range entries {
+		if entries[i].key == "metadata" && entries[i].kind == 'o' {
+			md := e.entries(entries[i])
+			kept := drop(md, "creationTimestamp")
+			entries[i].n = int32(len(kept))
 		}
 	}
-	e := &yamlWriter{buf: make([]byte, 0, len(data)+len(data)/4), ok: true}
-	if len(root.obj) == 0 {
+	if len(entries) == 0 {
 		e.buf = append(e.buf, "{}\n"...)
 	} else {
-		e.mapping(root.obj, 0, false)
+		e.mapping(entries, 0, false)
 	}
 	if !e.ok {
 		return nil, false
@@ -208,9 +219,10 @@ func fastYAML(data []byte) (out []byte, ok bool) {
 	return e.buf, true
 }
 
-func drop(obj []jkv, key string) []jkv {
-	out := obj[:0]
-	for _, kv := range obj {
+// drop removes the entry named key, keeping the order, in place.
+func drop(entries []jnode, key string) []jnode {
+	out := entries[:0]
+	for _, kv := range entries {
 		if kv.key != key {
 			out = append(out, kv)
 		}
@@ -219,8 +231,13 @@ func drop(obj []jkv, key string) []jkv {
 }
 
 type yamlWriter struct {
-	buf []byte
-	ok  bool
+	buf   []byte
+	ok    bool
+	arena []jnode
+}
+
+func (e *yamlWriter) entries(n jnode) []jnode {
+	return e.arena[n.first : n.first+n.n]
 }
 
 func (e *yamlWriter) indent(n int) {
@@ -231,7 +248,7 @@ func (e *yamlWriter) indent(n int) {
 
 // mapping writes a non-empty object at indent; inline means the first key
 // continues the current line (after "- ").
-func (e *yamlWriter) mapping(obj []jkv, indent int, inline bool) {
+func (e *yamlWriter) mapping(obj []jnode, indent int, inline bool) {
 	sortV2(obj)
 	for i, kv := range obj {
 		if i > 0 || !inline {
@@ -244,33 +261,32 @@ func (e *yamlWriter) mapping(obj []jkv, indent int, inline bool) {
 		}
 		e.buf = append(e.buf, k...)
 		e.buf = append(e.buf, ':')
-		e.value(kv.val, indent+len(k)+2, indent+2, indent)
+		e.value(kv, indent+len(k)+2, indent+2, indent)
 		if !e.ok {
 			return
 		}
 	}
 }
 
-// value writes v after a "key:" or "- ": col is the column a scalar would
-// start at, mapIndent and seqIndent where a nested mapping or sequence
-// goes. A nested mapping starts on its own line after "key:", inline
-// after "- ".
-func (e *yamlWriter) value(v jv, col, mapIndent, seqIndent int) {
+// value writes v after a "key:": col is the column a scalar would start
+// at, mapIndent and seqIndent where a nested mapping or sequence goes
+// (sequences in mappings are not indented).
+func (e *yamlWriter) value(v jnode, col, mapIndent, seqIndent int) {
 	switch v.kind {
 	case 'o':
-		if len(v.obj) == 0 {
+		if v.n == 0 {
 			e.buf = append(e.buf, " {}\n"...)
 			return
 		}
 		e.buf = append(e.buf, '\n')
-		e.mapping(v.obj, mapIndent, false)
+		e.mapping(e.entries(v), mapIndent, false)
 	case 'a':
-		if len(v.arr) == 0 {
+		if v.n == 0 {
 			e.buf = append(e.buf, " []\n"...)
 			return
 		}
 		e.buf = append(e.buf, '\n')
-		e.sequence(v.arr, seqIndent, false)
+		e.sequence(e.entries(v), seqIndent, false)
 	default:
 		e.buf = append(e.buf, ' ')
 		e.scalar(v, col)
@@ -278,7 +294,7 @@ func (e *yamlWriter) value(v jv, col, mapIndent, seqIndent int) {
 	}
 }
 
-func (e *yamlWriter) sequence(arr []jv, indent int, inline bool) {
+func (e *yamlWriter) sequence(arr []jnode, indent int, inline bool) {
 	for i, v := range arr {
 		if i > 0 || !inline {
 			e.indent(indent)
@@ -286,19 +302,19 @@ func (e *yamlWriter) sequence(arr []jv, indent int, inline bool) {
 		e.buf = append(e.buf, '-')
 		switch v.kind {
 		case 'o':
-			if len(v.obj) == 0 {
+			if v.n == 0 {
 				e.buf = append(e.buf, " {}\n"...)
 				continue
 			}
 			e.buf = append(e.buf, ' ')
-			e.mapping(v.obj, indent+2, true)
+			e.mapping(e.entries(v), indent+2, true)
 		case 'a':
-			if len(v.arr) == 0 {
+			if v.n == 0 {
 				e.buf = append(e.buf, " []\n"...)
 				continue
 			}
 			e.buf = append(e.buf, ' ')
-			e.sequence(v.arr, indent+2, true)
+			e.sequence(e.entries(v), indent+2, true)
 		default:
 			e.buf = append(e.buf, ' ')
 			e.scalar(v, indent+2)
@@ -310,7 +326,7 @@ func (e *yamlWriter) sequence(arr []jv, indent int, inline bool) {
 	}
 }
 
-func (e *yamlWriter) scalar(v jv, col int) {
+func (e *yamlWriter) scalar(v jnode, col int) {
 	switch v.kind {
 	case 'b':
 		e.buf = append(e.buf, v.s...)
@@ -353,7 +369,13 @@ func plainSafe(s string) bool {
 		return false
 	}
 	c := s[0]
-	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '/' || c == '_') {
+	switch {
+	case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '/' || c == '_':
+	case c >= '0' && c <= '9':
+		if !digitLedString(s) {
+			return false
+		}
+	default:
 		return false
 	}
 	for i := 1; i < len(s); i++ {
@@ -377,6 +399,27 @@ func plainSafe(s string) bool {
 		}
 	}
 	return true
+}
+
+// digitLedString reports whether a string that starts with a digit
+// certainly does not read as a YAML 1.1 number or timestamp: it has a
+// letter that no number, base prefix, exponent or timestamp uses, no base
+// prefix, and no ':' (sexagesimal numbers, times). Hex hashes pass.
+func digitLedString(s string) bool {
+	if len(s) > 1 && s[0] == '0' && isLetterASCII(s[1]) {
+		return false
+	}
+	letter := false
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c >= 'a' && c <= 'z' && strings.IndexByte("eoxbtz", c) < 0 {
+			letter = true
+		}
+		if s[i] == ':' {
+			return false
+		}
+	}
+	return letter
 }
 
 // The rendering cache: scalars that are not plainSafe, rendered once by
@@ -439,13 +482,17 @@ func renderCached(cache map[string]rendered, key string, f func() (string, bool)
 	if len(cache) >= renderLimit {
 		clear(cache)
 	}
-	cache[key] = rendered{text, ok}
+	cache[strings.Clone(key)] = rendered{text, ok}
 	renderMu.Unlock()
 	return text, ok
 }
 
-// sortV2 sorts keys as yaml.v2 does.
-func sortV2(obj []jkv) {
+// sortV2 sorts keys as yaml.v2 does. yaml.v2's order is not transitive
+// for some keys ("6e0" < "12:3" < "1e3" < "6e0"); it then sorts map keys
+// in an order that depends on Go's random map iteration, where this keeps
+// the deterministic input order (a stable sort). For every other key set
+// the order is the same.
+func sortV2(obj []jnode) {
 	// Insertion sort for the usual handful of keys; keys are distinct.
 	if len(obj) <= 12 {
 		for i := 1; i < len(obj); i++ {
@@ -455,7 +502,15 @@ func sortV2(obj []jkv) {
 		}
 		return
 	}
-	sort.Slice(obj, func(i, j int) bool { return lessV2(obj[i].key, obj[j].key) })
+	slices.SortStableFunc(obj, func(a, b jnode) int {
+		switch {
+		case lessV2(a.key, b.key):
+			return -1
+		case lessV2(b.key, a.key):
+			return 1
+		}
+		return 0
+	})
 }
 
 // lessV2 is yaml.v2's keyList.Less for two string keys: strings compare

@@ -41,6 +41,10 @@ const (
 	// Stream is `lattice render`: Platform items configure the render and
 	// sources never reach the output.
 	Stream
+	// Inventory is `lattice fleet inventory`: decode, default and validate
+	// the LatticeServices (Output.Services) and derive nothing. A
+	// FleetInventory in the input is ignored: it is what is being made.
+	Inventory
 )
 
 const kustomizeIDAnnotation = "kustomize.config.k8s.io/id"
@@ -56,6 +60,9 @@ type Output struct {
 	Graph    *graph.Graph
 	Platform *v1alpha1.Platform
 	Derived  []derive.Derived
+	// Services are the decoded, defaulted and valid LatticeServices
+	// (Inventory mode).
+	Services []*v1alpha1.LatticeService
 }
 
 type source struct {
@@ -70,6 +77,9 @@ type renderer struct {
 	locks    []krm.Item
 	// pinned maps a tagged image to its locked digest.
 	pinned map[string]string
+	// inventories and fleets are the FleetInventory and Fleet items
+	// (fleet.go).
+	inventories, fleets []krm.Item
 }
 
 // Render runs the pipeline over items with an optional functionConfig.
@@ -128,15 +138,26 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	if r.failed() {
 		return r.fail(out, items)
 	}
+	if mode == Inventory {
+		out.Services = services
+		out.Results = r.sorted()
+		return out
+	}
 
-	g := graph.Build(services)
-	out.Graph = g
 	bySource := map[string]krm.Item{}
 	for _, src := range sources {
 		if src.service != nil {
 			bySource[src.service.Namespace+"/"+src.service.Name] = src.item
 		}
 	}
+	// Multi-cluster (fleet.go): the other clusters' services from the
+	// FleetInventory, checked against this render's own.
+	fleet := r.loadFleet(services, bySource, platformItem)
+	if r.failed() {
+		return r.fail(out, items)
+	}
+	g := graph.BuildFleet(services, fleet)
+	out.Graph = g
 	r.findings(g, bySource)
 	// Stale derived objects go before namespaces are counted: a Namespace
 	// lattice emitted last time is emitted again, not taken as the user's.
@@ -211,6 +232,11 @@ func (r *renderer) classify(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item,
 				}
 			case kind == v1alpha1.KindPlatform:
 				platforms = append(platforms, it)
+				if r.mode == Function {
+					passthrough = append(passthrough, it)
+				}
+			case kind == v1alpha1.KindFleetInventory || kind == v1alpha1.KindFleet:
+				r.classifyFleet(it, kind)
 				if r.mode == Function {
 					passthrough = append(passthrough, it)
 				}
@@ -302,7 +328,7 @@ func (r *renderer) pin(s *v1alpha1.LatticeService) {
 func (r *renderer) findings(g *graph.Graph, bySource map[string]krm.Item) {
 	for _, f := range g.Findings {
 		sev := framework.Warning
-		if f.Kind.OneSided() && r.platform.Spec.Mesh.OneSided == v1alpha1.OneSidedError {
+		if (f.Kind.OneSided() || f.Kind == graph.NotExported) && r.platform.Spec.Mesh.OneSided == v1alpha1.OneSidedError || f.Kind.Error() {
 			sev = framework.Error
 		}
 		res := &framework.Result{
@@ -310,6 +336,9 @@ func (r *renderer) findings(g *graph.Graph, bySource map[string]krm.Item) {
 			ResourceRef: ref(g.Node(f.On).Service),
 			Field:       &framework.Field{Path: "spec.workload.resources[" + f.Key + "]"},
 			File:        fileOf(bySource[f.On.String()]),
+		}
+		if f.Field != "" {
+			res.Field.Path += "." + f.Field
 		}
 		r.lineFor(res, bySource[f.On.String()], res.Field.Path)
 		r.results = append(r.results, res)
@@ -440,6 +469,11 @@ func (r *renderer) assemble(derived []derive.Derived, passthrough []krm.Item, so
 			n := src.item.Node
 			if err := n.PipeE(yaml.SetAnnotation(filters.LocalConfigAnnotation, "true")); err != nil {
 				return nil, err
+			}
+			// Written back by kpt as "true", the way everyone writes it,
+			// rather than the encoder's 'true'.
+			if v, err := n.Pipe(yaml.Lookup("metadata", "annotations", filters.LocalConfigAnnotation)); err == nil && v != nil {
+				v.YNode().Style = yaml.DoubleQuotedStyle
 			}
 			all = append(all, keyed{krm.NodeMeta(n), krm.Out{Node: n}})
 		}

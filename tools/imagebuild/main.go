@@ -84,6 +84,12 @@ func run(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	caSet := false
+	fs.Visit(func(f *flag.Flag) { caSet = caSet || f.Name == "ca-bundle" })
+	if _, err := os.Stat(o.caBundle); !caSet && err != nil {
+		fmt.Fprintf(os.Stderr, "imagebuild: no CA bundle at %s; building without CA certificates (lattice pin and push in the image will not trust TLS registries)\n", o.caBundle)
+		o.caBundle = ""
+	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}

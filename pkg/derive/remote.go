@@ -1,0 +1,158 @@
+package derive
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"net"
+	"slices"
+	"strings"
+
+	networkingv1 "istio.io/api/networking/v1"
+	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/lattice-dev/lattice/pkg/graph"
+)
+
+// Cross-cluster calls (graph/fleet.go matches the agreements). The callee's
+// cluster admits the caller in its allow-to policy with the caller's own
+// trust domain (authorizationpolicy.go); here the caller's cluster gets
+// what routes the callee's host name to the callee's cluster: per caller
+// namespace and remote callee of an active edge
+//
+//   - ServiceEntry xc-<H(cluster/ns/name)>: host <name>.<ns>.svc.cluster.local,
+//     MESH_INTERNAL, the callee's ports, one endpoint: the callee cluster's
+//     east-west gateway (its network; every port mapped to the gateway's
+//     mTLS port, where Istio's AUTO_PASSTHROUGH listener routes by SNI), and
+//     subjectAltNames pinning the callee's SPIFFE identity, so the caller
+//     only talks to that service of that trust domain;
+//   - DestinationRule xc-<H>: ISTIO_MUTUAL, so the caller's proxy originates
+//     Istio mTLS with its own identity end to end through the gateway.
+//
+// Both are exported to their own namespace only. Nothing is derived for a
+// one-sided declaration: no agreement, no route.
+
+// LabelRemoteCluster names the cluster a cross-cluster route leads to.
+const LabelRemoteCluster = "lattice.dev/remote-cluster"
+
+type remoteKey struct {
+	ns string
+	to graph.Ref
+}
+
+// remoteCallees lists, per caller namespace and remote callee, the callers
+// with an active edge to it (sorted: nodes are visited in ref order).
+func remoteCallees(g *graph.Graph) (map[remoteKey][]string, []remoteKey) {
+	callers := map[remoteKey][]string{}
+	for _, n := range g.Nodes() {
+		for _, e := range g.Callees(n.Ref) {
+			if e.To.Cluster == "" {
+				continue
+			}
+			k := remoteKey{n.Ref.Namespace, e.To}
+			callers[k] = append(callers[k], n.Ref.String())
+		}
+	}
+	keys := slices.SortedFunc(maps.Keys(callers), func(a, b remoteKey) int {
+		return cmp.Or(cmp.Compare(a.ns, b.ns), a.to.Compare(b.to))
+	})
+	return callers, keys
+}
+
+// remoteName names the ServiceEntry and DestinationRule of a remote callee.
+func remoteName(to graph.Ref) string { return "xc-" + Hash(to.Cluster, to.Namespace, to.Name) }
+
+// remotePorts are the callee's TCP ports with Istio's protocol for each
+// (from the port name, as Istio reads a Service's ports).
+func remotePorts(n *graph.Node) []*networkingv1.ServicePort {
+	var out []*networkingv1.ServicePort
+	for _, p := range n.Remote.Ports {
+		if p.Protocol == "UDP" {
+			continue
+		}
+		out = append(out, &networkingv1.ServicePort{Number: uint32(p.Port), Name: p.Name, Protocol: istioProtocol(p.Name)})
+	}
+	return out
+}
+
+func istioProtocol(portName string) string {
+	prefix, _, _ := strings.Cut(strings.ToLower(portName), "-")
+	switch prefix {
+	case "http", "http2", "https", "grpc", "tls", "tcp", "mongo":
+		return strings.ToUpper(prefix)
+	}
+	return "TCP"
+}
+
+// remoteServices derives the routes to remote callees.
+func remoteServices(in SharedInput) []Derived {
+	g := in.Graph
+	callers, keys := remoteCallees(g)
+	var out []Derived
+	for _, k := range keys {
+		n, c := g.Node(k.to), g.Cluster(k.to.Cluster)
+		if n == nil || c == nil || c.Gateway == nil {
+			continue // the graph resolves only exported callees of gateway clusters
+		}
+		ports := remotePorts(n)
+		if len(ports) == 0 {
+			continue // checkRemote reported it
+		}
+		host := k.to.Name + "." + k.to.Namespace + ".svc.cluster.local"
+		name := remoteName(k.to)
+		meta := sharedMeta(name, k.ns)
+		meta.Labels[LabelRemoteCluster] = k.to.Cluster
+
+		se := &istionetworkingv1.ServiceEntry{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"},
+			ObjectMeta: meta,
+		}
+		se.Spec.Hosts = []string{host}
+		se.Spec.Location = networkingv1.ServiceEntry_MESH_INTERNAL
+		se.Spec.Ports = ports
+		se.Spec.Resolution = networkingv1.ServiceEntry_DNS
+		if net.ParseIP(c.Gateway.Address) != nil {
+			se.Spec.Resolution = networkingv1.ServiceEntry_STATIC
+		}
+		ep := &networkingv1.WorkloadEntry{Address: c.Gateway.Address, Network: c.Network, Ports: map[string]uint32{}}
+		for _, p := range ports {
+			ep.Ports[p.Name] = uint32(c.Gateway.Port)
+		}
+		se.Spec.Endpoints = []*networkingv1.WorkloadEntry{ep}
+		se.Spec.ExportTo = []string{"."}
+		se.Spec.SubjectAltNames = []string{"spiffe://" + Principal(c.TrustDomain, k.to.Namespace, k.to.Name)}
+
+		drMeta := sharedMeta(name, k.ns)
+		drMeta.Labels[LabelRemoteCluster] = k.to.Cluster
+		dr := &istionetworkingv1.DestinationRule{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "DestinationRule"},
+			ObjectMeta: drMeta,
+		}
+		dr.Spec.Host = host
+		dr.Spec.ExportTo = []string{"."}
+		dr.Spec.TrafficPolicy = &networkingv1.TrafficPolicy{Tls: &networkingv1.ClientTLSSettings{Mode: networkingv1.ClientTLSSettings_ISTIO_MUTUAL}}
+
+		src := callers[k]
+		out = append(out,
+			Derived{Object: se, Sources: src, Reason: "spec.workload.resources"},
+			Derived{Object: dr, Sources: src, Reason: "spec.workload.resources"})
+	}
+	return out
+}
+
+// checkRemote reports remote callees no route can be derived for.
+func checkRemote(in SharedInput) []Problem {
+	g := in.Graph
+	callers, keys := remoteCallees(g)
+	var ps []Problem
+	for _, k := range keys {
+		if n := g.Node(k.to); n != nil && len(remotePorts(n)) == 0 {
+			for _, src := range callers[k] {
+				ps = append(ps, Problem{Source: src, Field: "spec.workload.resources", Warning: true,
+					Message: fmt.Sprintf("%s/%s on cluster %s has no TCP port, so no route to it is derived and the agreement carries no traffic; give it a TCP port (the mesh carries TCP only)", k.to.Namespace, k.to.Name, k.to.Cluster)})
+			}
+		}
+	}
+	return ps
+}

@@ -1,0 +1,263 @@
+package fleet
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
+	"github.com/lattice-dev/lattice/pkg/graph"
+)
+
+// FileName is the inventory `lattice fleet inventory` writes into every
+// cluster directory; each cluster's kustomization lists it as a resource.
+const FileName = "fleet-inventory.yaml"
+
+// InventoryName is the inventory's metadata.name.
+const InventoryName = "fleet"
+
+// LocalConfig keeps the inventory out of kustomize's output and marks it
+// for kpt as configuration, not an object to apply.
+const LocalConfig = "config.kubernetes.io/local-config"
+
+// Inventory is the FleetInventory of a defaulted, valid fleet, given each
+// cluster's defaulted and valid services by cluster name. It is a pure
+// function of its input: clusters and services sorted by name, no time
+// stamp, so regenerating an unchanged fleet gives the same bytes.
+func Inventory(f *v1alpha1.Fleet, services map[string][]*v1alpha1.LatticeService) *v1alpha1.FleetInventory {
+	inv := &v1alpha1.FleetInventory{
+		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.KindFleetInventory},
+		ObjectMeta: metav1.ObjectMeta{Name: InventoryName, Annotations: map[string]string{LocalConfig: "true"}},
+	}
+	for _, c := range f.Spec.Clusters {
+		inv.Spec.Clusters = append(inv.Spec.Clusters, Summarize(c, services[c.Name]))
+	}
+	slices.SortFunc(inv.Spec.Clusters, func(a, b v1alpha1.InventoryCluster) int { return cmp.Compare(a.Name, b.Name) })
+	return inv
+}
+
+// ValidateInventory checks an inventory as a render reads it. It is
+// generated, so a problem here means it was edited by hand or written by
+// another lattice.
+func ValidateInventory(inv *v1alpha1.FleetInventory) field.ErrorList {
+	var errs field.ErrorList
+	cp := field.NewPath("spec", "clusters")
+	if len(inv.Spec.Clusters) == 0 {
+		errs = append(errs, field.Required(cp, "an inventory lists the fleet's clusters; run `lattice fleet inventory` instead of editing it"))
+	}
+	seen := map[string]int{}
+	for i, c := range inv.Spec.Clusters {
+		p := cp.Index(i)
+		for _, msg := range validation.IsDNS1123Label(c.Name) {
+			errs = append(errs, field.Invalid(p.Child("name"), c.Name, msg))
+		}
+		if first, dup := seen[c.Name]; dup {
+			errs = append(errs, field.Duplicate(p.Child("name"), c.Name))
+			errs[len(errs)-1].Detail = fmt.Sprintf("cluster %q is already spec.clusters[%d]; run `lattice fleet inventory` instead of editing the inventory", c.Name, first)
+		}
+		seen[c.Name] = i
+		errs = append(errs, v1alpha1.ValidateTrustDomain(p.Child("trustDomain"), c.TrustDomain)...)
+		if c.Network == "" {
+			errs = append(errs, field.Required(p.Child("network"), "run `lattice fleet inventory` instead of editing the inventory"))
+		}
+		exports := false
+		svcs := map[string]int{}
+		for j, s := range c.Services {
+			sp := p.Child("services").Index(j)
+			exports = exports || s.Exported
+			key := s.Namespace + "/" + s.Name
+			if first, dup := svcs[key]; dup {
+				errs = append(errs, field.Duplicate(sp, key))
+				errs[len(errs)-1].Detail = fmt.Sprintf("%s is already spec.clusters[%d].services[%d]; run `lattice fleet inventory` instead of editing the inventory", key, i, first)
+			}
+			svcs[key] = j
+		}
+		if exports && (c.EastWestGateway == nil || c.EastWestGateway.Address == "" || c.EastWestGateway.Port == 0) {
+			errs = append(errs, field.Required(p.Child("eastWestGateway"), "a cluster that exports services needs its east-west gateway address and port; set them in the Fleet and run `lattice fleet inventory`"))
+		}
+	}
+	return errs
+}
+
+// Mismatch is a way the inventory disagrees with the render that reads it.
+type Mismatch struct {
+	// Service is "namespace/name" when one service differs.
+	Service string
+	// Field is the Platform field at fault when the cluster itself does
+	// not match (spec.cluster.name, spec.cluster.trustDomain).
+	Field   string
+	Message string
+}
+
+// Check compares the inventory with the render of cluster: the cluster is
+// in the fleet with this trust domain, and the inventory records exactly
+// the render's services with their current ports and declarations. This
+// is what makes both sides of every cross-cluster agreement come from one
+// commit: an inventory regenerated from another commit than the
+// services it is rendered with fails here (and in `lattice fleet check`).
+func Check(inv *v1alpha1.FleetInventory, cluster, trustDomain string, services []*v1alpha1.LatticeService) []Mismatch {
+	var c *v1alpha1.InventoryCluster
+	var names []string
+	for i := range inv.Spec.Clusters {
+		names = append(names, inv.Spec.Clusters[i].Name)
+		if inv.Spec.Clusters[i].Name == cluster {
+			c = &inv.Spec.Clusters[i]
+		}
+	}
+	if c == nil {
+		return []Mismatch{{Field: "spec.cluster.name", Message: fmt.Sprintf("%q is not a cluster of the fleet inventory (it has %s); set the Platform's spec.cluster.name to this cluster's name in the Fleet", cluster, strings.Join(names, ", "))}}
+	}
+	if c.TrustDomain != trustDomain {
+		return []Mismatch{{Field: "spec.cluster.trustDomain", Message: fmt.Sprintf("%q, but the fleet gives cluster %s the trust domain %q; principals on the other clusters would not match this cluster's identities. Make the Platform and the Fleet agree", trustDomain, cluster, c.TrustDomain)}}
+	}
+	stale := func(svc, what string) Mismatch {
+		return Mismatch{Service: svc, Message: fmt.Sprintf("the fleet inventory is stale for cluster %s (%s); run `lattice fleet inventory` and commit the result with the change", cluster, what)}
+	}
+	inInv := map[string]v1alpha1.InventoryService{}
+	for _, s := range c.Services {
+		inInv[s.Namespace+"/"+s.Name] = s
+	}
+	var out []Mismatch
+	seen := map[string]bool{}
+	for _, s := range services {
+		key := s.Namespace + "/" + s.Name
+		seen[key] = true
+		have, ok := inInv[key]
+		if !ok {
+			out = append(out, stale(key, key+" is new"))
+			continue
+		}
+		if diff := Diff(have, Service(s, have.Exported)); diff != "" {
+			out = append(out, stale(key, key+" changed: "+diff))
+		}
+	}
+	for _, s := range c.Services {
+		if key := s.Namespace + "/" + s.Name; !seen[key] {
+			out = append(out, stale("", key+" is in the inventory but not in this render"))
+		}
+	}
+	return out
+}
+
+// Diff names the parts of two entries of one service that differ, or "".
+func Diff(a, b v1alpha1.InventoryService) string {
+	// Compared as JSON, the form the inventory is written in (omitempty):
+	// an empty list and an absent one are the same.
+	same := func(x, y any) bool {
+		jx, errx := json.Marshal(x)
+		jy, erry := json.Marshal(y)
+		return errx == nil && erry == nil && bytes.Equal(jx, jy)
+	}
+	type S = v1alpha1.InventoryService
+	var parts []string
+	if !same(S{Ports: a.Ports}, S{Ports: b.Ports}) {
+		parts = append(parts, "ports")
+	}
+	if !same(S{Outbound: a.Outbound}, S{Outbound: b.Outbound}) {
+		parts = append(parts, "outbound declarations")
+	}
+	if !same(S{Inbound: a.Inbound}, S{Inbound: b.Inbound}) || a.AcceptsAnyDeclaredCaller != b.AcceptsAnyDeclaredCaller {
+		parts = append(parts, "inbound declarations")
+	}
+	if a.Exported != b.Exported {
+		parts = append(parts, "exported")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Graph is the inventory as the service graph takes it, for a render of
+// cluster local.
+func Graph(inv *v1alpha1.FleetInventory, local string) *graph.Fleet {
+	f := &graph.Fleet{Local: local}
+	for _, c := range inv.Spec.Clusters {
+		f.Clusters = append(f.Clusters, graph.Cluster{Name: c.Name, TrustDomain: c.TrustDomain, Network: c.Network, Gateway: c.EastWestGateway, Services: c.Services})
+	}
+	return f
+}
+
+// Changes lists, one line each, how inventory b differs from a: clusters
+// and services added (+), removed (-) or changed (~).
+func Changes(a, b *v1alpha1.FleetInventory) []string {
+	var out []string
+	clusters := func(inv *v1alpha1.FleetInventory) map[string]v1alpha1.InventoryCluster {
+		m := map[string]v1alpha1.InventoryCluster{}
+		for _, c := range inv.Spec.Clusters {
+			m[c.Name] = c
+		}
+		return m
+	}
+	ca, cb := clusters(a), clusters(b)
+	var names []string
+	for n := range ca {
+		names = append(names, n)
+	}
+	for n := range cb {
+		if _, ok := ca[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		x, inA := ca[name]
+		y, inB := cb[name]
+		switch {
+		case !inA:
+			out = append(out, fmt.Sprintf("+ cluster %s (%d services)", name, len(y.Services)))
+			continue
+		case !inB:
+			out = append(out, fmt.Sprintf("- cluster %s", name))
+			continue
+		}
+		if x.TrustDomain != y.TrustDomain {
+			out = append(out, fmt.Sprintf("~ cluster %s: trust domain %s -> %s", name, x.TrustDomain, y.TrustDomain))
+		}
+		if x.Network != y.Network {
+			out = append(out, fmt.Sprintf("~ cluster %s: network %s -> %s", name, x.Network, y.Network))
+		}
+		gw := func(g *v1alpha1.EastWestGateway) string {
+			if g == nil {
+				return "none"
+			}
+			return fmt.Sprintf("%s:%d", g.Address, g.Port)
+		}
+		if gw(x.EastWestGateway) != gw(y.EastWestGateway) {
+			out = append(out, fmt.Sprintf("~ cluster %s: east-west gateway %s -> %s", name, gw(x.EastWestGateway), gw(y.EastWestGateway)))
+		}
+		sa, sb := map[string]v1alpha1.InventoryService{}, map[string]v1alpha1.InventoryService{}
+		var keys []string
+		for _, s := range x.Services {
+			sa[s.Namespace+"/"+s.Name] = s
+			keys = append(keys, s.Namespace+"/"+s.Name)
+		}
+		for _, s := range y.Services {
+			k := s.Namespace + "/" + s.Name
+			sb[k] = s
+			if _, ok := sa[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			s, inA := sa[k]
+			t, inB := sb[k]
+			switch {
+			case !inA:
+				out = append(out, fmt.Sprintf("+ %s %s", name, k))
+			case !inB:
+				out = append(out, fmt.Sprintf("- %s %s", name, k))
+			default:
+				if d := Diff(s, t); d != "" {
+					out = append(out, fmt.Sprintf("~ %s %s: %s", name, k, d))
+				}
+			}
+		}
+	}
+	return out
+}

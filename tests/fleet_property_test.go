@@ -1,0 +1,488 @@
+// Multi-cluster mesh soundness: for random fleets (several clusters, both
+// trust models), the cross-cluster traffic the rendered objects allow is
+// exactly the set of bilateral agreements whose callee is exported.
+//
+// Each cluster is rendered alone with the FleetInventory generated the way
+// `lattice fleet inventory` does it. The two computations are independent:
+//
+//   - want: the generator's own model. It picks each declaration's target
+//     service itself (its cluster included) and then spells the
+//     declaration so that lattice's resolution rules must find that target:
+//     cluster: is omitted only where the name is unambiguous, sometimes
+//     written where it is not needed.
+//   - got: the evaluator of mesh_property_test.go run on every cluster's
+//     output, with every workload of every cluster as a caller (its own
+//     trust domain), and, for a caller on another cluster, a route: a
+//     ServiceEntry in the caller's namespace of the caller's cluster for the
+//     callee's host, whose endpoint is the callee cluster's east-west
+//     gateway (address, network, gateway port) and which pins the callee's
+//     SPIFFE identity, with an ISTIO_MUTUAL DestinationRule.
+//
+// Requests are compared per (cluster, caller principal, callee, port,
+// method, path); routes are also checked the other way: no ServiceEntry
+// without an agreement behind it.
+package tests
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	sigsyaml "sigs.k8s.io/yaml"
+
+	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
+	"github.com/lattice-dev/lattice/pkg/fleet"
+	"github.com/lattice-dev/lattice/pkg/krm"
+	"github.com/lattice-dev/lattice/pkg/render"
+)
+
+type fService struct {
+	cluster, ns, name string
+	ports             []mPort
+	exported          bool
+	// outbound and inbound are keyed by the target's fleet ref
+	// "cluster/ns/name"; inbound holds one rules list per declaration.
+	outbound map[string]bool
+	inbound  map[string][][]mRule
+	wildcard [][]mRule
+	res      map[string]any
+}
+
+func (s *fService) ref() string   { return s.cluster + "/" + s.ns + "/" + s.name }
+func (s *fService) local() string { return s.ns + "/" + s.name }
+
+type fCluster struct {
+	name, td, network, gateway string
+	gatewayPort                int
+	services                   []*fService
+}
+
+type fFleet struct {
+	federated  bool
+	clusters   []*fCluster
+	byRef      map[string]*fService
+	namespaces []string
+}
+
+func (f *fFleet) runs(cluster, local string) bool {
+	_, ok := f.byRef[cluster+"/"+local]
+	return ok
+}
+
+// others lists the clusters other than from that run local (exported only
+// when exported is set).
+func (f *fFleet) others(from, local string, exported bool) []string {
+	var out []string
+	for _, c := range f.clusters {
+		if s, ok := f.byRef[c.name+"/"+local]; ok && c.name != from && (!exported || s.exported) {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
+// genFleet generates clusters clusters of about perCluster services each
+// (some are skipped: a federated cluster never runs one ns/name twice) in
+// three namespaces, each declaring up to maxDecls peers across the fleet.
+func genFleet(rng *rand.Rand, federated bool, clusters, perCluster, maxDecls int) *fFleet {
+	f := &fFleet{federated: federated, byRef: map[string]*fService{}}
+	for i := range 3 {
+		f.namespaces = append(f.namespaces, fmt.Sprintf("team-%d", i))
+	}
+	global := 0
+	for i := range clusters {
+		c := &fCluster{name: fmt.Sprintf("c%d", i), td: propTrustDomain, network: fmt.Sprintf("net-%d", i), gatewayPort: 15443}
+		if federated {
+			c.td = fmt.Sprintf("c%d.fleet.test", i)
+		}
+		c.gateway = fmt.Sprintf("gw.c%d.fleet.test", i)
+		if i%2 == 1 {
+			c.gateway, c.gatewayPort = fmt.Sprintf("10.0.%d.1", i), 15008
+		}
+		for j := range perCluster {
+			// One trust domain makes ns/name one identity fleet-wide, so
+			// names are unique then; federated clusters reuse names (the
+			// resolution rules must tell them apart).
+			name := fmt.Sprintf("s%d", global)
+			if federated {
+				name = fmt.Sprintf("s%d", j)
+			}
+			global++
+			s := &fService{cluster: c.name, ns: f.namespaces[rng.IntN(len(f.namespaces))], name: name,
+				outbound: map[string]bool{}, inbound: map[string][][]mRule{}, res: map[string]any{}}
+			if f.runs(c.name, s.local()) {
+				continue
+			}
+			if rng.IntN(10) < 8 {
+				s.ports = append(s.ports, mPort{"http", 80, 8080 + rng.IntN(3)})
+				if rng.IntN(4) == 0 {
+					s.ports = append(s.ports, mPort{"grpc", 9090, 9090})
+				}
+				if rng.IntN(12) == 0 {
+					s.wildcard = append(s.wildcard, genRules(rng, 3))
+				}
+			}
+			s.exported = rng.IntN(2) == 0
+			c.services = append(c.services, s)
+			f.byRef[s.ref()] = s
+		}
+		f.clusters = append(f.clusters, c)
+	}
+	all := slices.Sorted(maps.Keys(f.byRef))
+	for _, c := range f.clusters {
+		for _, s := range c.services {
+			for range rng.IntN(maxDecls + 1) {
+				t := f.byRef[all[rng.IntN(len(all))]]
+				if t.cluster != s.cluster && f.runs(s.cluster, t.local()) {
+					continue // a remote callee named like a local service: lattice rejects it (Shadowed)
+				}
+				restrict := 0
+				if len(t.ports) > 0 {
+					restrict = 3
+				}
+				switch r := rng.IntN(10); {
+				case r < 2: // one-sided outbound
+					s.outbound[t.ref()] = true
+				case r < 3: // one-sided inbound
+					t.inbound[s.ref()] = append(t.inbound[s.ref()], genRules(rng, 0))
+				default:
+					s.outbound[t.ref()] = true
+					t.inbound[s.ref()] = append(t.inbound[s.ref()], genRules(rng, restrict))
+				}
+			}
+		}
+	}
+	for _, c := range f.clusters {
+		for _, s := range c.services {
+			f.spell(rng, s)
+		}
+	}
+	return f
+}
+
+// spell writes s's declarations, naming each target so that lattice's
+// rules resolve it to exactly that service.
+func (f *fFleet) spell(rng *rand.Rand, s *fService) {
+	n := 0
+	decl := func(target string, callee bool) (string, map[string]any) {
+		t := f.byRef[target]
+		n++
+		r := map[string]any{"type": "service", "id": t.name}
+		if t.ns != s.ns {
+			r["namespace"] = t.ns
+		}
+		var canOmit bool
+		if t.cluster == s.cluster {
+			canOmit = true
+		} else {
+			candidates := f.others(s.cluster, t.local(), callee)
+			canOmit = !f.runs(s.cluster, t.local()) && (len(candidates) == 0 || len(candidates) == 1 && candidates[0] == t.cluster) &&
+				(callee || len(f.others(s.cluster, t.local(), false)) == 1)
+		}
+		if !canOmit || rng.IntN(3) == 0 {
+			r["cluster"] = t.cluster
+		}
+		return fmt.Sprintf("r%d", n), r
+	}
+	for _, target := range slices.Sorted(maps.Keys(s.outbound)) {
+		k, r := decl(target, true)
+		r["direction"] = "outbound"
+		s.res[k] = r
+	}
+	for _, target := range slices.Sorted(maps.Keys(s.inbound)) {
+		for _, rules := range s.inbound[target] {
+			k, r := decl(target, false)
+			r["direction"] = "inbound"
+			setRules(r, rules)
+			s.res[k] = r
+		}
+	}
+	for i, rules := range s.wildcard {
+		r := map[string]any{"type": "service", "direction": "inbound", "id": "*"}
+		setRules(r, rules)
+		s.res[fmt.Sprintf("anyone-%d", i)] = r
+	}
+}
+
+func (f *fFleet) fleetObject() *v1alpha1.Fleet {
+	fl := &v1alpha1.Fleet{}
+	for _, c := range f.clusters {
+		fc := v1alpha1.FleetCluster{Name: c.name, TrustDomain: c.td, Network: c.network, Path: c.name,
+			EastWestGateway: &v1alpha1.EastWestGateway{Address: c.gateway, Port: int32(c.gatewayPort)}}
+		for _, s := range c.services {
+			if s.exported {
+				fc.Exports = append(fc.Exports, s.local())
+			}
+		}
+		fl.Spec.Clusters = append(fl.Spec.Clusters, fc)
+	}
+	fleet.Default(fl)
+	return fl
+}
+
+// yaml is one cluster's render input, without the inventory.
+func (f *fFleet) yaml(t testing.TB, c *fCluster) []byte {
+	docs := []any{map[string]any{
+		"apiVersion": "lattice.dev/v1alpha1", "kind": "Platform", "metadata": map[string]any{"name": "platform"},
+		"spec": map[string]any{
+			"cluster": map[string]any{"name": c.name, "trustDomain": c.td},
+			"gateway": map[string]any{"name": "edge-gw", "namespace": "edge", "serviceAccount": "edge-proxy"},
+			"mesh":    map[string]any{"baseline": true, "manageNamespaces": true},
+		},
+	}}
+	for _, s := range c.services {
+		w := map[string]any{"containers": map[string]any{"main": map[string]any{
+			"image":     "registry.example.com/app@sha256:" + strings.Repeat("0", 64),
+			"resources": map[string]any{"limits": map[string]any{"cpu": "100m", "memory": "64Mi"}},
+		}}}
+		if len(s.ports) > 0 {
+			ports := map[string]any{}
+			for _, p := range s.ports {
+				ports[p.name] = map[string]any{"port": p.port, "targetPort": p.target}
+			}
+			w["service"] = map[string]any{"ports": ports}
+		}
+		if len(s.res) > 0 {
+			w["resources"] = s.res
+		}
+		docs = append(docs, map[string]any{"apiVersion": "lattice.dev/v1alpha1", "kind": "LatticeService",
+			"metadata": map[string]any{"name": s.name, "namespace": s.ns}, "spec": map[string]any{"workload": w}})
+	}
+	var buf bytes.Buffer
+	for i, d := range docs {
+		b, err := sigsyaml.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		buf.Write(b)
+	}
+	return buf.Bytes()
+}
+
+// inventory is what `lattice fleet inventory` writes for the fleet.
+func (f *fFleet) inventory(t testing.TB, inputs map[string][]byte) []byte {
+	services := map[string][]*v1alpha1.LatticeService{}
+	for _, c := range f.clusters {
+		items, err := krm.ParseStream(inputs[c.name], c.name+".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := render.Render(items, nil, render.Inventory)
+		if out.Failed {
+			t.Fatalf("cluster %s: %s", c.name, render.Format(out.Results))
+		}
+		services[c.name] = out.Services
+	}
+	data, err := krm.Encode(fleet.Inventory(f.fleetObject(), services))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// want: every bilateral agreement whose callee is exported (or local), as
+// allowed requests keyed by the callee's cluster.
+func (f *fFleet) want() map[string]bool {
+	out := map[string]bool{}
+	for _, c := range f.clusters {
+		for _, s := range c.services {
+			if len(s.ports) == 0 {
+				continue
+			}
+			for _, caller := range f.byRef {
+				if !caller.outbound[s.ref()] || (caller.cluster != s.cluster && !s.exported) {
+					continue
+				}
+				decls, named := s.inbound[caller.ref()]
+				if !named {
+					if len(s.wildcard) == 0 {
+						continue
+					}
+					decls = s.wildcard
+				}
+				principal := f.cluster(caller.cluster).td + "/ns/" + caller.ns + "/sa/" + caller.name
+				unrestricted := slices.ContainsFunc(decls, func(r []mRule) bool { return r == nil })
+				for _, p := range s.ports {
+					for _, m := range propMethods {
+						for _, path := range propPaths {
+							ok := unrestricted
+							for _, rules := range decls {
+								for _, r := range rules {
+									ok = ok || (len(r.methods) == 0 || slices.Contains(r.methods, m)) &&
+										(len(r.paths) == 0 || slices.ContainsFunc(r.paths, func(rp string) bool { return specPathMatch(rp, path) }))
+								}
+							}
+							if ok {
+								out[strings.Join([]string{s.cluster, principal, s.local(), strconv.Itoa(p.target), m, path}, "|")] = true
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (f *fFleet) cluster(name string) *fCluster {
+	for _, c := range f.clusters {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// route is a cross-cluster route found in a caller cluster's output.
+type route struct{ cluster, ns, host, gateway, network, port, san string }
+
+func routes(t testing.TB, out []byte) (map[route]bool, map[string]bool) {
+	se, dr := map[route]bool{}, map[string]bool{}
+	for _, doc := range bytes.Split(out, []byte("\n---\n")) {
+		var o obj
+		if err := sigsyaml.Unmarshal(doc, &o); err != nil {
+			t.Fatal(err)
+		}
+		ns := str(o, "metadata", "namespace")
+		switch str(o, "kind") {
+		case "ServiceEntry":
+			if str(o, "spec", "location") != "MESH_INTERNAL" {
+				continue
+			}
+			if exp := strs(o, "spec", "exportTo"); !slices.Equal(exp, []string{"."}) {
+				t.Errorf("%s/%s is exported to %q", ns, str(o, "metadata", "name"), exp)
+			}
+			sans := strs(o, "spec", "subjectAltNames")
+			for _, h := range strs(o, "spec", "hosts") {
+				for _, ep := range list(o, "spec", "endpoints") {
+					ports := map[string]string{}
+					for k, v := range get(ep, "ports").(obj) {
+						ports[k] = fmt.Sprint(v)
+					}
+					for _, p := range list(o, "spec", "ports") {
+						for _, san := range sans {
+							se[route{cluster: labels(o, "metadata", "labels")["lattice.dev/remote-cluster"], ns: ns, host: h, gateway: str(ep, "address"), network: str(ep, "network"),
+								port: ports[str(p, "name")], san: san}] = true
+						}
+					}
+				}
+			}
+		case "DestinationRule":
+			if str(o, "spec", "trafficPolicy", "tls", "mode") == "ISTIO_MUTUAL" {
+				dr[ns+"|"+str(o, "spec", "host")] = true
+			}
+		}
+	}
+	return se, dr
+}
+
+func TestFleetSoundness(t *testing.T) {
+	seeds := 16
+	if testing.Short() {
+		seeds = 4
+	}
+	if s := os.Getenv("FLEET_SEEDS"); s != "" {
+		seeds, _ = strconv.Atoi(s)
+	}
+	for seed := range seeds {
+		rng := rand.New(rand.NewPCG(uint64(seed), 0xf1ee7))
+		f := genFleet(rng, seed%2 == 1, 3+rng.IntN(2), 25+rng.IntN(20), 5)
+		model := "shared-root"
+		if f.federated {
+			model = "federated"
+		}
+		t.Run(fmt.Sprintf("seed-%d-%s", seed, model), func(t *testing.T) {
+			t.Parallel()
+			inputs := map[string][]byte{}
+			for _, c := range f.clusters {
+				inputs[c.name] = f.yaml(t, c)
+			}
+			inv := f.inventory(t, inputs)
+			parsed := map[string]*cluster{}
+			se := map[string]map[route]bool{}
+			dr := map[string]map[string]bool{}
+			// principal -> its service's cluster and namespace
+			home := map[string][2]string{}
+			var identities []string
+			for _, c := range f.clusters {
+				out, results, failed := renderStream(t, append(append(slices.Clone(inputs[c.name]), "---\n"...), inv...), c.name+".yaml")
+				if failed {
+					t.Fatalf("cluster %s: render failed:\n%s", c.name, results)
+				}
+				if strings.Contains(results, "error") {
+					t.Fatalf("cluster %s: %s", c.name, results)
+				}
+				pc := parseCluster(t, out)
+				pc.td, pc.gateway = c.td, c.td+"/ns/edge/sa/edge-proxy"
+				parsed[c.name] = pc
+				se[c.name], dr[c.name] = routes(t, out)
+				for _, w := range pc.workloads {
+					if id := pc.identity(w); id != "" {
+						identities = append(identities, id)
+						if prev, dup := home[id]; dup && prev != [2]string{c.name, w.ns} {
+							t.Fatalf("identity %s on %s and %s: the generator must not share identities", id, prev[0], c.name)
+						}
+						home[id] = [2]string{c.name, w.ns}
+					}
+				}
+			}
+			// got: what the callee clusters' policies admit, from anyone.
+			got := map[string]bool{}
+			for _, c := range f.clusters {
+				pc := parsed[c.name]
+				pc.extra = identities
+				in, _ := pc.allowed(t)
+				for k := range in {
+					got[c.name+"|"+k] = true
+				}
+			}
+			want := f.want()
+			diff(t, "fleet", got, want)
+			// Every agreement across clusters has its route on the caller's
+			// cluster, and no route exists without one.
+			needed := map[route]bool{}
+			for k := range want {
+				parts := strings.Split(k, "|") // cluster, principal, ns/name, port, method, path
+				h, callee := home[parts[1]], f.byRef[parts[0]+"/"+parts[2]]
+				if h[0] == parts[0] {
+					continue
+				}
+				c := f.cluster(parts[0])
+				host := callee.name + "." + callee.ns + ".svc.cluster.local"
+				r := route{cluster: c.name, ns: h[1], host: host, gateway: c.gateway, network: c.network, port: strconv.Itoa(c.gatewayPort),
+					san: "spiffe://" + c.td + "/ns/" + callee.ns + "/sa/" + callee.name}
+				needed[r] = true
+				if !se[h[0]][r] || !dr[h[0]][h[1]+"|"+host] {
+					t.Errorf("%s may call %s on %s, but cluster %s has no route %+v", parts[1], parts[2], parts[0], h[0], r)
+				}
+			}
+			routesSeen := 0
+			for cname, rs := range se {
+				for r := range rs {
+					routesSeen++
+					if !needed[r] {
+						t.Errorf("cluster %s namespace %s routes to %s on %s without an agreement (%+v)", cname, r.ns, r.host, r.cluster, r)
+					}
+				}
+			}
+			cross := 0
+			for k := range want {
+				parts := strings.Split(k, "|")
+				if home[parts[1]][0] != parts[0] {
+					cross++
+				}
+			}
+			t.Logf("%d clusters (%s), %d services: %d allowed requests, %d across clusters, %d routes",
+				len(f.clusters), model, len(f.byRef), len(want), cross, routesSeen)
+		})
+	}
+}
