@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.buildCommit=$(COMMIT)
 
-.PHONY: help build demo test test-short lint bench fuzz image clean golden
+.PHONY: help build demo test test-short lint bench fuzz image clean golden envtest
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -26,9 +26,12 @@ $(KUSTOMIZE):
 demo: build $(KUSTOMIZE) ## Render examples/commerce through the real kustomize, lattice as an exec function
 	PATH="$(BIN):$$PATH" $(KUSTOMIZE) build --enable-alpha-plugins --enable-exec examples/commerce
 
-test: build $(KUSTOMIZE) ## Run every test, including the kustomize and API-server tiers
-	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./...
-	cd tests/conformance && go test -count=1 ./...
+test: build $(KUSTOMIZE) envtest ## Run every test, including the kustomize and API-server tiers
+	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 -timeout 30m ./...
+	cd tests/conformance && go test -count=1 -timeout 60m ./...
+
+envtest: ## Build kube-apiserver and etcd for the API-server tier (cached outside git; first run takes 10-35 minutes)
+	bash tests/conformance/build-binaries.sh
 
 test-short: ## Unit and golden tests only
 	go test -count=1 ./pkg/... ./tests/

@@ -33,7 +33,7 @@ export GOWORK=off CGO_ENABLED=0
 GOVER=$(go env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/')
 
 if [[ ! -x $DIR/etcd ]]; then
-	log "building etcd $ETCD_VERSION (cold: ~1 min)"
+	log "building etcd $ETCD_VERSION (cold: ~1-2 min)"
 	mkdir -p "$WORK/etcd"
 	cat >"$WORK/etcd/go.mod" <<MOD
 module lattice.local/envtest/etcd
@@ -58,7 +58,7 @@ GO
 fi
 
 if [[ ! -x $DIR/kube-apiserver ]]; then
-	log "building kube-apiserver $K8S_VERSION (cold: ~4-5 min on 2 cores)"
+	log "building kube-apiserver $K8S_VERSION (cold: ~20 CPU-min, ~11 min on 2 idle cores)"
 	mkdir -p "$WORK/k8s"
 	# kubernetes points every k8s.io staging module at ./staging/src, which does
 	# not exist outside its repo: redirect each to the published version.
