@@ -44,7 +44,7 @@ cat "$work/answer.yaml"
 exit \$status
 SH
 chmod +x "$work/capture/lattice"
-PATH="$work/capture:$PATH" "$kustomize" build --enable-alpha-plugins --enable-exec "$work/app" > "$work/with-lattice.yaml"
+PATH="$work/capture:$PATH" "$kustomize" build --enable-alpha-plugins --enable-exec "$work/app" > "$work/with-lattice.yaml" 2>/dev/null
 
 # The oracle computes nothing: it drains stdin and prints the answer.
 cat > "$work/oracle/lattice" <<SH
@@ -53,14 +53,14 @@ cat > /dev/null
 exec cat "$work/answer.yaml"
 SH
 chmod +x "$work/oracle/lattice"
-PATH="$work/oracle:$PATH" "$kustomize" build --enable-alpha-plugins --enable-exec "$work/app" > "$work/with-oracle.yaml"
+PATH="$work/oracle:$PATH" "$kustomize" build --enable-alpha-plugins --enable-exec "$work/app" > "$work/with-oracle.yaml" 2>/dev/null
 cmp -s "$work/with-lattice.yaml" "$work/with-oracle.yaml" || { echo "the oracle build differs from the lattice build" >&2; exit 1; }
 
 timeit() { # label command... ; appends "seconds" to $work/$label
   local label=$1; shift
   local start end
   start=$(date +%s.%N)
-  "$@" > /dev/null
+  "$@" > /dev/null 2>&1
   end=$(date +%s.%N)
   awk -v a="$start" -v b="$end" 'BEGIN {printf "%.4f\n", b - a}' >> "$work/$label"
 }

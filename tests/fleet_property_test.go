@@ -87,10 +87,20 @@ func (f *fFleet) others(from, local string, exported bool) []string {
 	return out
 }
 
-// genFleet generates clusters clusters of about perCluster services each
+// fleetShape sizes a generated fleet.
+type fleetShape struct {
+	clusters, perCluster int
+	// maxDecls bounds each service's declarations; localPct of them name a
+	// service of its own cluster (else any service of the fleet);
+	// exportPct of the services are exported.
+	maxDecls, localPct, exportPct int
+}
+
+// genFleet generates a fleet of about clusters x perCluster services
 // (some are skipped: a federated cluster never runs one ns/name twice) in
-// three namespaces, each declaring up to maxDecls peers across the fleet.
-func genFleet(rng *rand.Rand, federated bool, clusters, perCluster, maxDecls int) *fFleet {
+// three namespaces per cluster.
+func genFleet(rng *rand.Rand, federated bool, shape fleetShape) *fFleet {
+	clusters, perCluster, maxDecls := shape.clusters, shape.perCluster, shape.maxDecls
 	f := &fFleet{federated: federated, byRef: map[string]*fService{}}
 	for i := range 3 {
 		f.namespaces = append(f.namespaces, fmt.Sprintf("team-%d", i))
@@ -128,7 +138,7 @@ func genFleet(rng *rand.Rand, federated bool, clusters, perCluster, maxDecls int
 					s.wildcard = append(s.wildcard, genRules(rng, 3))
 				}
 			}
-			s.exported = rng.IntN(2) == 0
+			s.exported = rng.IntN(100) < shape.exportPct
 			c.services = append(c.services, s)
 			f.byRef[s.ref()] = s
 		}
@@ -139,6 +149,9 @@ func genFleet(rng *rand.Rand, federated bool, clusters, perCluster, maxDecls int
 		for _, s := range c.services {
 			for range rng.IntN(maxDecls + 1) {
 				t := f.byRef[all[rng.IntN(len(all))]]
+				if rng.IntN(100) < shape.localPct {
+					t = c.services[rng.IntN(len(c.services))]
+				}
 				if t.cluster != s.cluster && f.runs(s.cluster, t.local()) {
 					continue // a remote callee named like a local service: lattice rejects it (Shadowed)
 				}
@@ -395,7 +408,7 @@ func TestFleetSoundness(t *testing.T) {
 	}
 	for seed := range seeds {
 		rng := rand.New(rand.NewPCG(uint64(seed), 0xf1ee7))
-		f := genFleet(rng, seed%2 == 1, 3+rng.IntN(2), 25+rng.IntN(20), 5)
+		f := genFleet(rng, seed%2 == 1, fleetShape{clusters: 3 + rng.IntN(2), perCluster: 25 + rng.IntN(20), maxDecls: 5, localPct: 30, exportPct: 50})
 		model := "shared-root"
 		if f.federated {
 			model = "federated"

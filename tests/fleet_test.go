@@ -231,3 +231,17 @@ func TestFleetKustomize(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetGraph: `lattice graph` of one cluster draws the other clusters'
+// callers and callees in their own groups.
+func TestFleetGraph(t *testing.T) {
+	r := runIn(t, repoRoot, nil, nil, latticeBin(t), "graph", "examples/fleet/federated/west")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{`["east / commerce"]`, `["west / commerce"]`, `["platform / identity"]`, `checkout<br/>(remote)`, `-->|"POST /charge"|`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("graph lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -453,11 +453,11 @@ type cluster struct {
 	td, gateway string
 	extra       []string
 	enrolled    map[string]bool
-	workloads []workload
-	services  []service
-	waypoints map[string]map[string]string // ns/name -> pod labels
-	policies  []*policy
-	entries   []obj
+	workloads   []workload
+	services    []service
+	waypoints   map[string]map[string]string // ns/name -> pod labels
+	policies    []*policy
+	entries     []obj
 }
 
 type workload struct {

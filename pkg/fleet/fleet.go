@@ -88,11 +88,12 @@ func Exported(c v1alpha1.FleetCluster, ns, name string) bool {
 }
 
 // Summarize records a cluster's services (defaulted and valid) as the
-// inventory carries them.
+// inventory carries them: the cluster's cross-cluster surface (see Service).
 func Summarize(c v1alpha1.FleetCluster, services []*v1alpha1.LatticeService) v1alpha1.InventoryCluster {
 	out := v1alpha1.InventoryCluster{Name: c.Name, TrustDomain: c.TrustDomain, Network: c.Network, EastWestGateway: c.EastWestGateway}
+	local := Local(c.Name, services)
 	for _, s := range services {
-		out.Services = append(out.Services, Service(s, Exported(c, s.Namespace, s.Name)))
+		out.Services = append(out.Services, Service(s, Exported(c, s.Namespace, s.Name), local))
 	}
 	slices.SortFunc(out.Services, func(a, b v1alpha1.InventoryService) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
@@ -100,10 +101,35 @@ func Summarize(c v1alpha1.FleetCluster, services []*v1alpha1.LatticeService) v1a
 	return out
 }
 
-// Service is one service's inventory entry.
-func Service(s *v1alpha1.LatticeService, exported bool) v1alpha1.InventoryService {
+// Local reports whether a declared peer resolves inside the cluster that
+// declares it: it names the cluster itself, or no cluster and the cluster
+// runs a service of that namespace and name (the local service wins).
+func Local(cluster string, services []*v1alpha1.LatticeService) func(peer v1alpha1.InventoryPeer) bool {
+	runs := map[string]bool{}
+	for _, s := range services {
+		runs[s.Namespace+"/"+s.Name] = true
+	}
+	return func(p v1alpha1.InventoryPeer) bool {
+		return p.Cluster == cluster || p.Cluster == "" && runs[p.Namespace+"/"+p.Name]
+	}
+}
+
+// Service is one service's inventory entry: what another cluster's render
+// can use, and nothing else, so a change inside one cluster never makes
+// the others' inventories stale:
+//
+//   - every service is listed (names decide how other clusters resolve a
+//     peer without cluster:);
+//   - outbound declarations that leave the cluster (a caller needs no
+//     export);
+//   - for exported services only: ports (the callers' route) and inbound
+//     declarations that leave the cluster, with their L7 rules (the
+//     callers' side of the agreement, shown by graph and explain).
+//
+// local reports the declarations that stay inside the cluster (Local).
+func Service(s *v1alpha1.LatticeService, exported bool, local func(v1alpha1.InventoryPeer) bool) v1alpha1.InventoryService {
 	out := v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Exported: exported}
-	if svc := s.Spec.Workload.Service; svc != nil {
+	if svc := s.Spec.Workload.Service; svc != nil && exported {
 		for _, name := range slices.Sorted(maps.Keys(svc.Ports)) {
 			p := svc.Ports[name]
 			tp := p.Port
@@ -120,10 +146,13 @@ func Service(s *v1alpha1.LatticeService, exported bool) v1alpha1.InventoryServic
 			continue
 		}
 		peer := v1alpha1.InventoryPeer{Cluster: r.Cluster, Namespace: cmp.Or(r.Namespace, s.Namespace), Name: cmp.Or(r.ID, key)}
+		if r.ID != "*" && local(peer) {
+			continue
+		}
 		if r.Direction == v1alpha1.DirectionOutbound || r.Direction == v1alpha1.DirectionBoth {
 			out.Outbound = append(out.Outbound, peer)
 		}
-		if r.Direction == v1alpha1.DirectionInbound || r.Direction == v1alpha1.DirectionBoth {
+		if (r.Direction == v1alpha1.DirectionInbound || r.Direction == v1alpha1.DirectionBoth) && exported {
 			if r.ID == "*" {
 				out.AcceptsAnyDeclaredCaller = true
 				continue

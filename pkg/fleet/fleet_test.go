@@ -86,8 +86,12 @@ func TestInventoryAndCheck(t *testing.T) {
 		t.Fatalf("generated inventory invalid: %v", errs)
 	}
 	west := inv.Spec.Clusters[1]
-	if !west.Services[0].Exported || len(west.Services[0].Inbound[0].Rules) != 1 || !inv.Spec.Clusters[0].Services[0].AcceptsAnyDeclaredCaller {
-		t.Errorf("entries: %+v", inv.Spec.Clusters)
+	if !west.Services[0].Exported || len(west.Services[0].Inbound[0].Rules) != 1 || len(west.Services[0].Ports) != 1 {
+		t.Errorf("an exported service carries its ports and inbound declarations: %+v", west.Services[0])
+	}
+	// checkout is not exported: only its outbound declarations leave east.
+	if c := inv.Spec.Clusters[0].Services[0]; c.AcceptsAnyDeclaredCaller || len(c.Ports) > 0 || len(c.Outbound) != 1 {
+		t.Errorf("a service that is not exported carries its outbound declarations only: %+v", c)
 	}
 	if m := Check(inv, "west", "cluster.local", []*v1alpha1.LatticeService{payments}); len(m) != 0 {
 		t.Errorf("fresh inventory: %+v", m)
@@ -138,5 +142,30 @@ func TestValidateInventory(t *testing.T) {
 	want := []string{"spec.clusters[1].name", "spec.clusters[1].trustDomain", "spec.clusters[1].network", "spec.clusters[1].services[1]", "spec.clusters[1].eastWestGateway"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestServiceSurface: declarations that stay inside the cluster are not
+// in the inventory, so changing them never makes other clusters stale.
+func TestServiceSurface(t *testing.T) {
+	api := service("p", "api", map[string]v1alpha1.Resource{
+		"db":     {Type: "service", Direction: "outbound"},                   // local: p/db runs here
+		"cache":  {Type: "service", Direction: "outbound", Cluster: "east"},  // names this cluster
+		"search": {Type: "service", Direction: "outbound"},                   // p/search runs elsewhere
+		"web":    {Type: "service", Direction: "inbound"},                    // local caller
+		"mobile": {Type: "service", Direction: "inbound", Cluster: "west"},   // remote caller
+		"ledger": {Type: "service", Direction: "both", Namespace: "finance"}, // remote both ways
+	})
+	services := []*v1alpha1.LatticeService{api, service("p", "db", nil), service("p", "web", nil)}
+	got := Service(api, true, Local("east", services))
+	var out, in []string
+	for _, p := range got.Outbound {
+		out = append(out, p.Cluster+"/"+p.Namespace+"/"+p.Name)
+	}
+	for _, p := range got.Inbound {
+		in = append(in, p.Cluster+"/"+p.Namespace+"/"+p.Name)
+	}
+	if !slices.Equal(out, []string{"/finance/ledger", "/p/search"}) || !slices.Equal(in, []string{"/finance/ledger", "west/p/mobile"}) {
+		t.Errorf("outbound %q, inbound %q", out, in)
 	}
 }

@@ -126,6 +126,7 @@ func Check(inv *v1alpha1.FleetInventory, cluster, trustDomain string, services [
 	}
 	var out []Mismatch
 	seen := map[string]bool{}
+	local := Local(cluster, services)
 	for _, s := range services {
 		key := s.Namespace + "/" + s.Name
 		seen[key] = true
@@ -134,7 +135,7 @@ func Check(inv *v1alpha1.FleetInventory, cluster, trustDomain string, services [
 			out = append(out, stale(key, key+" is new"))
 			continue
 		}
-		if diff := Diff(have, Service(s, have.Exported)); diff != "" {
+		if diff := Diff(have, Service(s, have.Exported, local)); diff != "" {
 			out = append(out, stale(key, key+" changed: "+diff))
 		}
 	}

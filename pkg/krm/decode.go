@@ -162,7 +162,7 @@ func check(n *yaml.Node, t reflect.Type, path *field.Path) field.ErrorList {
 		if n.Kind != yaml.MappingNode {
 			return typeErr(n, path, "an object")
 		}
-		return dupKeys(n, path)
+		return append(dupKeys(n, path), aliasesIn(n, path)...)
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -316,4 +316,27 @@ func ErrorLine(e *field.Error) int {
 		return 0
 	}
 	return l
+}
+
+// aliasesIn reports the first alias under n (metadata is not checked field
+// by field, but aliases are refused everywhere in a lattice kind).
+func aliasesIn(n *yaml.Node, path *field.Path) field.ErrorList {
+	for i, c := range n.Content {
+		p := path
+		if n.Kind == yaml.MappingNode {
+			if i%2 == 0 {
+				continue
+			}
+			p = child(path, n.Content[i-1].Value)
+		} else if n.Kind == yaml.SequenceNode {
+			p = path.Index(i)
+		}
+		if c.Kind == yaml.AliasNode {
+			return field.ErrorList{withLine(field.Forbidden(p, "YAML aliases are not allowed in lattice specs; write the value out"), c.Line)}
+		}
+		if errs := aliasesIn(c, p); len(errs) > 0 {
+			return errs
+		}
+	}
+	return nil
 }

@@ -130,6 +130,8 @@ func kindName(k yaml.Kind) string {
 		return "a list"
 	case yaml.ScalarNode:
 		return "a scalar"
+	case yaml.AliasNode:
+		return "a YAML alias"
 	}
 	return "something else"
 }

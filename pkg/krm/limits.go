@@ -39,8 +39,8 @@ const (
 	// kind (LatticeService, Platform, ImageLock).
 	MaxEntries = 10_000
 	// MaxAliasNodes bounds the nodes an object with YAML aliases expands
-	// to; the "billion laughs" document expands to 10^9. Lattice kinds may
-	// not use aliases at all.
+	// to; the "billion laughs" document expands to 10^9. (The decoder
+	// refuses aliases in lattice kinds altogether.)
 	MaxAliasNodes = 100_000
 )
 
@@ -157,11 +157,13 @@ func isLatticeKind(n *yaml.Node) bool {
 }
 
 // checkObject walks one parsed object and reports the first limit it
-// exceeds: depth, string length, entries of a lattice kind, aliases.
+// exceeds: depth, string length, entries of a lattice kind, alias
+// expansion. (Lattice kinds refuse aliases altogether, with a field path,
+// when they are decoded.)
 func checkObject(n *yaml.Node, lattice bool) *LimitError {
 	c := &limitChecker{lattice: lattice}
 	c.walk(n, 0, nil)
-	if c.err == nil && c.aliases && !lattice {
+	if c.err == nil && c.aliases {
 		c.expand(n)
 	}
 	return c.err
@@ -191,11 +193,7 @@ func (c *limitChecker) walk(n *yaml.Node, depth int, path []string) {
 		c.fail(path, n.Line, "nests deeper than %d levels; lattice reads at most %d (%s)", MaxDepth, MaxDepth, limitsDoc)
 		return
 	}
-	if n.Kind == yaml.AliasNode || n.Anchor != "" {
-		if c.lattice {
-			c.fail(path, n.Line, "YAML anchors and aliases are not allowed in lattice kinds; write the value out")
-			return
-		}
+	if n.Kind == yaml.AliasNode {
 		c.aliases = true
 	}
 	if len(n.Value) > MaxScalarBytes {

@@ -42,6 +42,16 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 	if len(nodes) > MaxItems {
 		return nil, nil, fmt.Errorf("cannot read ResourceList: %d items; lattice reads at most %d (%s)", len(nodes), MaxItems, limitsDoc)
 	}
+	// kyaml's accessors (GetKind, GetName, ...) index mapping pairs and
+	// panic on a list, so anything but an object stops here.
+	for i, n := range nodes {
+		if k := n.YNode().Kind; k != yaml.MappingNode {
+			return nil, nil, fmt.Errorf("cannot read ResourceList: items[%d]: an item must be a Kubernetes object (a map), got %s", i, kindName(k))
+		}
+	}
+	if fnConfig != nil && fnConfig.YNode().Kind != yaml.MappingNode && !yaml.IsMissingOrNull(fnConfig) {
+		return nil, nil, fmt.Errorf("cannot read ResourceList: functionConfig must be an object (a map), got %s", kindName(fnConfig.YNode().Kind))
+	}
 	errs := make([]*LimitError, len(nodes))
 	Parallel(len(nodes), func(i int) {
 		errs[i] = checkObject(nodes[i].YNode(), isLatticeKind(nodes[i].YNode()))
