@@ -62,9 +62,9 @@ timeit() { # label command... ; appends "seconds" to $work/$label
   start=$(date +%s.%N)
   "$@" > /dev/null 2>&1
   end=$(date +%s.%N)
-  awk -v a="$start" -v b="$end" 'BEGIN {printf "%.4f\n", b - a}' >> "$work/$label"
+  awk -v a="$start" -v b="$end" 'BEGIN {printf "%.4f\n", b - a}' >> "$work/times-$label"
 }
-median() { sort -n "$work/$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+median() { sort -n "$work/times-$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "services=$n repetitions=$reps load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq "$reps"); do

@@ -12,7 +12,7 @@ import (
 	"github.com/lattice-dev/lattice/tests/gen/synth"
 )
 
-// Benchmarks of the KRM function alone: a ResourceList of a synthetic app
+// BenchmarkFunction: the KRM function alone: a ResourceList of a synthetic app
 // (tests/gen/synth) in, the rendered ResourceList and the stderr report out,
 // exactly what `lattice` does on stdin. Figures go to BENCHMARKS.md:
 //
@@ -65,6 +65,34 @@ func BenchmarkFunction(b *testing.B) {
 				if err != nil || failed {
 					b.Fatalf("render failed: %v", err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkRender is `lattice render` without the process: the synthetic
+// app as one YAML stream in, the rendered stream out.
+//
+//	go test ./tests -run '^$' -bench Render -benchmem -count 5
+func BenchmarkRender(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
+			in := synth.Generate(synth.Options{Services: n, Seed: 1}).Stream()
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				items, err := krm.ParseStream(in, "app.yaml")
+				if err != nil {
+					b.Fatal(err)
+				}
+				out := render.Render(items, nil, render.Stream)
+				if out.Failed {
+					b.Fatal("render failed")
+				}
+				if err := krm.WriteStream(io.Discard, out.Items); err != nil {
+					b.Fatal(err)
+				}
+				_ = render.Format(out.Results)
 			}
 		})
 	}

@@ -50,7 +50,7 @@ func ReadPaths(paths []string) ([]Item, error) {
 		}
 		// The input limits hold for the whole render, not per file.
 		if total += len(data); total > MaxInputBytes {
-			return nil, fmt.Errorf("%s: the files of this render add up to more than %s; lattice reads at most that (%s)", f, mib(MaxInputBytes), limitsDoc)
+			return nil, fmt.Errorf("%s: the files of this render add up to %d bytes or more; lattice reads at most %s (%s)", f, total, mib(MaxInputBytes), limitsDoc)
 		}
 		its, err := ParseStream(data, f)
 		if err != nil {
@@ -85,7 +85,9 @@ func ParseStream(data []byte, file string) ([]Item, error) {
 		}
 	}
 	docs = append(docs, doc{start: start, end: len(lines)})
-	if len(docs) > MaxItems {
+	// Empty documents cost little, but not nothing: refuse a flood of them
+	// before parsing, and count objects after.
+	if len(docs) > 2*MaxItems {
 		return nil, fmt.Errorf("%s: %d documents; lattice reads at most %d objects (%s)", file, len(docs), MaxItems, limitsDoc)
 	}
 	Parallel(len(docs), func(i int) {
@@ -107,7 +109,7 @@ func ParseStream(data []byte, file string) ([]Item, error) {
 			return
 		}
 		if e := checkObject(n.YNode(), isLatticeKind(n.YNode())); e != nil {
-			d.err = fmt.Errorf("%s:%d: %s: %w", file, d.start+e.Line, NodeMeta(n), e)
+			d.err = fmt.Errorf("%s:%d: %s: %w", file, d.start+e.Line, describe(n.YNode()), e)
 			return
 		}
 		d.node = n
@@ -120,6 +122,9 @@ func ParseStream(data []byte, file string) ([]Item, error) {
 		if d.node != nil {
 			items = append(items, Item{Node: d.node, File: file, Index: len(items), Lines: true, LineOffset: d.start})
 		}
+	}
+	if len(items) > MaxItems {
+		return nil, fmt.Errorf("%s: %d objects; lattice reads at most %d (%s)", file, len(items), MaxItems, limitsDoc)
 	}
 	return items, nil
 }

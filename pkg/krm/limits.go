@@ -161,6 +161,9 @@ func isLatticeKind(n *yaml.Node) bool {
 // expansion. (Lattice kinds refuse aliases altogether, with a field path,
 // when they are decoded.)
 func checkObject(n *yaml.Node, lattice bool) *LimitError {
+	if e := checkShape(n); e != nil {
+		return e
+	}
 	c := &limitChecker{lattice: lattice}
 	c.walk(n, 0, nil)
 	if c.err == nil && c.aliases {
@@ -268,4 +271,60 @@ func (c *limitChecker) sizeOf(n *yaml.Node) int {
 	}
 	c.size[n] = s
 	return s
+}
+
+// checkShape refuses objects whose metadata kyaml's accessors (GetName,
+// GetAnnotations, ...) cannot read: they index mapping pairs and panic on a
+// list. Kubernetes requires all three to be maps anyway.
+func checkShape(n *yaml.Node) *LimitError {
+	md := mapValue(n, "metadata")
+	if md == nil || md.Tag == "!!null" || isMapAlias(md) {
+		return nil
+	}
+	if md.Kind != yaml.MappingNode {
+		return &LimitError{Path: "metadata", Line: md.Line, Msg: "must be an object (a map) with name, namespace, labels, annotations; got " + kindName(md.Kind)}
+	}
+	for _, f := range []string{"labels", "annotations"} {
+		if v := mapValue(md, f); v != nil && v.Tag != "!!null" && v.Kind != yaml.MappingNode && !isMapAlias(v) {
+			return &LimitError{Path: "metadata." + f, Line: v.Line, Msg: "must be a map of strings; got " + kindName(v.Kind)}
+		}
+	}
+	return nil
+}
+
+// isMapAlias: an alias of a map is a map (kyaml reads it as empty, and
+// does not panic).
+func isMapAlias(n *yaml.Node) bool {
+	return n.Kind == yaml.AliasNode && n.Alias != nil && n.Alias.Kind == yaml.MappingNode
+}
+
+// mapValue is the value of key in mapping n, or nil.
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// describe names an object for messages without kyaml's accessors, which
+// panic on malformed metadata.
+func describe(n *yaml.Node) string {
+	kind := "object"
+	if k := mapValue(n, "kind"); k != nil && k.Kind == yaml.ScalarNode && k.Value != "" {
+		kind = k.Value
+	}
+	md := mapValue(n, "metadata")
+	name, ns := mapValue(md, "name"), mapValue(md, "namespace")
+	switch {
+	case name == nil || name.Kind != yaml.ScalarNode:
+		return kind
+	case ns == nil || ns.Kind != yaml.ScalarNode || ns.Value == "":
+		return kind + " " + name.Value
+	}
+	return kind + " " + ns.Value + "/" + name.Value
 }

@@ -29,7 +29,7 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot read ResourceList: %w", err)
 	}
-	if err := scanInput(data, "the ResourceList"); err != nil {
+	if err := scanInput(data, "stdin"); err != nil {
 		return nil, nil, fmt.Errorf("cannot read ResourceList: %w", err)
 	}
 	nodes, fnConfig, kind, err := parseResourceList(data)
@@ -59,7 +59,7 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 	items := make([]Item, len(nodes))
 	for i, n := range nodes {
 		if errs[i] != nil {
-			return nil, nil, fmt.Errorf("cannot read ResourceList: items[%d] (%s): %w", i, NodeMeta(n), errs[i])
+			return nil, nil, fmt.Errorf("cannot read ResourceList: items[%d] (%s): %w", i, describe(n.YNode()), errs[i])
 		}
 		items[i] = Item{Node: n}
 		if p, idx, err := kioutil.GetFileAnnotations(n); err == nil && p != "" {

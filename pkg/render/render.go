@@ -197,6 +197,10 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	if r.failed() {
 		return r.fail(out, items)
 	}
+	// spec.output.validate (validate.go): the API server's checks, offline.
+	if r.validateOutput(derived, bySource); r.failed() {
+		return r.fail(out, items)
+	}
 	if r.enroll(passthrough, g); r.failed() {
 		return r.fail(out, items)
 	}

@@ -241,13 +241,25 @@ var namespaceGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespa
 // nothing but namespaces persists between calls.
 func DryRun(t testing.TB, objs []*unstructured.Unstructured) []error {
 	t.Helper()
+	return dryRun(t, objs, "")
+}
+
+// DryRunStrict is DryRun with fieldValidation=Strict, what `kubectl apply`
+// sends: unknown and duplicate fields are errors instead of warnings.
+func DryRunStrict(t testing.TB, objs []*unstructured.Unstructured) []error {
+	t.Helper()
+	return dryRun(t, objs, metav1.FieldValidationStrict)
+}
+
+func dryRun(t testing.TB, objs []*unstructured.Unstructured, fieldValidation string) []error {
+	t.Helper()
 	e := Shared(t)
 	ctx := t.Context()
 	errs := make([]error, len(objs))
 	have := map[string]bool{"default": true}
 	for i, o := range objs {
 		if isNamespace(o) {
-			errs[i] = describe(o, e.applyNamespace(ctx, o))
+			errs[i] = describe(o, e.applyNamespace(ctx, o, fieldValidation))
 			have[o.GetName()] = true
 		}
 	}
@@ -258,14 +270,14 @@ func DryRun(t testing.TB, objs []*unstructured.Unstructured) []error {
 			n.SetAPIVersion("v1")
 			n.SetKind("Namespace")
 			n.SetName(ns)
-			if err := e.applyNamespace(ctx, n); err != nil {
+			if err := e.applyNamespace(ctx, n, fieldValidation); err != nil {
 				t.Fatalf("create namespace %s: %v", ns, err)
 			}
 		}
 	}
 	for i, o := range objs {
 		if !isNamespace(o) {
-			errs[i] = describe(o, e.dryRunCreate(ctx, o))
+			errs[i] = describe(o, e.dryRunCreate(ctx, o, fieldValidation))
 		}
 	}
 	return errs
@@ -291,18 +303,18 @@ func objKey(o *unstructured.Unstructured) string {
 
 // applyNamespace creates a namespace; when an earlier case already created
 // it, a dry-run update still has the apiserver validate this manifest.
-func (e *Env) applyNamespace(ctx context.Context, o *unstructured.Unstructured) error {
+func (e *Env) applyNamespace(ctx context.Context, o *unstructured.Unstructured, fieldValidation string) error {
 	c := e.Client.Resource(namespaceGVR)
-	_, err := c.Create(ctx, o.DeepCopy(), metav1.CreateOptions{})
+	_, err := c.Create(ctx, o.DeepCopy(), metav1.CreateOptions{FieldValidation: fieldValidation})
 	if apierrors.IsAlreadyExists(err) {
 		u := o.DeepCopy()
 		u.SetResourceVersion("")
-		_, err = c.Update(ctx, u, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}})
+		_, err = c.Update(ctx, u, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}, FieldValidation: fieldValidation})
 	}
 	return err
 }
 
-func (e *Env) dryRunCreate(ctx context.Context, o *unstructured.Unstructured) error {
+func (e *Env) dryRunCreate(ctx context.Context, o *unstructured.Unstructured, fieldValidation string) error {
 	gvk := o.GroupVersionKind()
 	m, err := e.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if meta.IsNoMatchError(err) {
@@ -320,7 +332,7 @@ func (e *Env) dryRunCreate(ctx context.Context, o *unstructured.Unstructured) er
 		}
 		c = e.Client.Resource(m.Resource).Namespace(ns)
 	}
-	_, err = c.Create(ctx, o.DeepCopy(), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	_, err = c.Create(ctx, o.DeepCopy(), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldValidation: fieldValidation})
 	return err
 }
 

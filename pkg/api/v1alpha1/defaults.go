@@ -54,6 +54,8 @@ func DefaultPlatform(p *Platform) {
 	if s.Output.KeepSource == "" {
 		s.Output.KeepSource = KeepSourceAuto
 	}
+	// s.Output.Validate stays false unless set: validating the output is
+	// opt-in (docs/validate.md).
 }
 
 func defaultIssuer(r *IssuerRef) {

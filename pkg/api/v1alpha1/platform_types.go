@@ -102,6 +102,7 @@ type MeshPolicy struct {
 	// OneSided is what a declaration without its counterpart produces:
 	// "warn" (default) or "error".
 	// +optional
+	// +kubebuilder:validation:Enum=warn;error
 	OneSided string `json:"oneSided,omitempty"`
 	// Baseline emits the cluster's default-deny AuthorizationPolicy and
 	// STRICT PeerAuthentication in istio-system, once per render.
@@ -146,7 +147,15 @@ type OutputSpec struct {
 	// config.kubernetes.io/local-config: "always", "never" or "auto" (default:
 	// keep when the input came from a kpt package, which must write it back).
 	// +optional
+	// +kubebuilder:validation:Enum=auto;always;never
 	KeepSource string `json:"keepSource,omitempty"`
+	// Validate checks every derived object against the schemas `lattice
+	// validate` embeds (the API server's rules for core kinds, the CRDs and
+	// their CEL rules) after rendering; an invalid object fails the render
+	// with an error naming the object and field. Default false: the check
+	// costs about a second per render (docs/validate.md).
+	// +optional
+	Validate bool `json:"validate,omitempty"`
 }
 
 // ImageLock records the digest each image tag resolved to when `lattice pin`

@@ -1,0 +1,166 @@
+package validate
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// The schemas are embedded, so validation needs no cluster and no network.
+//
+//	schemas/crds/*.json   one trimmed CustomResourceDefinition per file
+//	                      (served versions, schema without descriptions,
+//	                      subresources), copied from the pinned upstream
+//	                      modules and config/crd by TestEmbeddedCRDsInSync
+//	                      -update; schemas/crds/SOURCES says from where
+//	schemas/core/*.json   the OpenAPI v3 components of the core kinds, as
+//	                      served by kube-apiserver, trimmed to the kinds
+//	                      below; written by the API-server tier
+//	                      (tests/conformance, TestCoreSchemasInSync -update)
+//
+//go:embed schemas/crds/*.json schemas/crds/SOURCES schemas/core/*.json
+var embedded embed.FS
+
+const (
+	crdDir  = "schemas/crds"
+	coreDir = "schemas/core"
+)
+
+// CoreKinds are the built-in kinds with an embedded schema; they are the
+// core kinds lattice emits.
+var CoreKinds = []schema.GroupVersionKind{
+	{Version: "v1", Kind: "Namespace"},
+	{Version: "v1", Kind: "ServiceAccount"},
+	{Version: "v1", Kind: "ConfigMap"},
+	{Version: "v1", Kind: "Secret"},
+	{Version: "v1", Kind: "Service"},
+	{Version: "v1", Kind: "PersistentVolumeClaim"},
+	{Group: "apps", Version: "v1", Kind: "Deployment"},
+	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
+	{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"},
+}
+
+// CoreSchemaFile is the file under schemas/core holding a group version's
+// components: "v1.json", "apps_v1.json".
+func CoreSchemaFile(gv schema.GroupVersion) string {
+	if gv.Group == "" {
+		return gv.Version + ".json"
+	}
+	return gv.Group + "_" + gv.Version + ".json"
+}
+
+// kindInfo is what the catalogue knows about a kind before its validator
+// is built (building compiles CEL, so it happens on first use).
+type kindInfo struct {
+	gvk        schema.GroupVersionKind
+	namespaced bool
+	// crd and version are set for custom resources.
+	crd     *apiextensionsv1.CustomResourceDefinition
+	version *apiextensionsv1.CustomResourceDefinitionVersion
+	// coreFile and coreRoot are set for core kinds: the file under
+	// schemas/core and the component name of the kind.
+	coreFile, coreRoot string
+
+	once sync.Once
+	k    *kindValidator
+	err  error
+}
+
+// catalogue indexes every embedded schema by group, version and kind.
+type catalogue struct {
+	kinds map[schema.GroupVersionKind]*kindInfo
+	// byGroupKind lists the served versions of a group/kind, for messages.
+	byGroupKind map[schema.GroupKind][]string
+}
+
+var (
+	catalogueOnce sync.Once
+	theCatalogue  *catalogue
+	catalogueErr  error
+)
+
+func loadCatalogue() (*catalogue, error) {
+	catalogueOnce.Do(func() { theCatalogue, catalogueErr = buildCatalogue(embedded) })
+	return theCatalogue, catalogueErr
+}
+
+func buildCatalogue(fsys fs.FS) (*catalogue, error) {
+	c := &catalogue{kinds: map[schema.GroupVersionKind]*kindInfo{}, byGroupKind: map[schema.GroupKind][]string{}}
+	files, err := fs.Glob(fsys, crdDir+"/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		if err := json.Unmarshal(data, crd); err != nil {
+			return nil, fmt.Errorf("embedded %s: %w", f, err)
+		}
+		for i := range crd.Spec.Versions {
+			v := &crd.Spec.Versions[i]
+			if !v.Served {
+				continue
+			}
+			gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
+			if _, dup := c.kinds[gvk]; dup {
+				return nil, fmt.Errorf("embedded %s: %s is defined twice", f, gvk)
+			}
+			c.kinds[gvk] = &kindInfo{gvk: gvk, namespaced: crd.Spec.Scope == apiextensionsv1.NamespaceScoped, crd: crd, version: v}
+			c.byGroupKind[gvk.GroupKind()] = append(c.byGroupKind[gvk.GroupKind()], v.Name)
+		}
+	}
+	for _, gvk := range CoreKinds {
+		file := path.Join(coreDir, CoreSchemaFile(gvk.GroupVersion()))
+		root, err := coreRootName(fsys, file, gvk)
+		if err != nil {
+			return nil, err
+		}
+		c.kinds[gvk] = &kindInfo{gvk: gvk, namespaced: gvk.Kind != "Namespace", coreFile: file, coreRoot: root}
+		c.byGroupKind[gvk.GroupKind()] = append(c.byGroupKind[gvk.GroupKind()], gvk.Version)
+	}
+	for gk := range c.byGroupKind {
+		sort.Strings(c.byGroupKind[gk])
+	}
+	return c, nil
+}
+
+// Kinds lists every kind the embedded schemas cover, sorted.
+func Kinds() ([]schema.GroupVersionKind, error) {
+	c, err := loadCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]schema.GroupVersionKind, 0, len(c.kinds))
+	for gvk := range c.kinds {
+		out = append(out, gvk)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out, nil
+}
+
+// Sources are the lines of schemas/crds/SOURCES: "module version path"
+// for every upstream CRD set embedded, and "local config/crd" for lattice's.
+func Sources() ([]string, error) {
+	data, err := embedded.ReadFile(crdDir + "/SOURCES")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
