@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.buildCommit=$(COMMIT)
 
-.PHONY: help build demo test test-short lint bench fuzz image clean golden envtest
+.PHONY: help build demo test test-short lint bench fuzz image clean golden envtest schemas
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 10s)
 
 image: ## Build the container image (linux/amd64, linux/arm64) as an OCI layout in bin/image, without Docker
 	go run ./tools/imagebuild -o $(BIN)/image
+
+schemas: ## Regenerate CRDs, JSON Schemas, reference docs and the validator's embedded CRDs after an API change
+	go test ./tests -run 'CRDsInSync|JSONSchemas|ReferenceDocs' -update
+	go test ./pkg/validate -run EmbeddedCRDsInSync -update
 
 clean: ## Remove build output
 	rm -rf $(BIN)

@@ -62,9 +62,9 @@ func CoreSchemaFile(gv schema.GroupVersion) string {
 type kindInfo struct {
 	gvk        schema.GroupVersionKind
 	namespaced bool
-	// crd and version are set for custom resources.
-	crd     *apiextensionsv1.CustomResourceDefinition
-	version *apiextensionsv1.CustomResourceDefinitionVersion
+	// crdFile is set for custom resources: the embedded CRD, parsed on
+	// first use (parsing all of them would cost every run ~100ms).
+	crdFile string
 	// coreFile and coreRoot are set for core kinds: the file under
 	// schemas/core and the component name of the kind.
 	coreFile, coreRoot string
@@ -72,6 +72,38 @@ type kindInfo struct {
 	once sync.Once
 	k    *kindValidator
 	err  error
+}
+
+// crdHead is the part of a CRD the catalogue indexes.
+type crdHead struct {
+	Spec struct {
+		Group string
+		Names struct{ Kind string }
+		Scope apiextensionsv1.ResourceScope
+		// Versions decode only name and served: the schemas are skipped.
+		Versions []struct {
+			Name   string
+			Served bool
+		}
+	}
+}
+
+// crdVersion parses the embedded CRD of a custom resource kind.
+func (i *kindInfo) crdVersion() (*apiextensionsv1.CustomResourceDefinitionVersion, error) {
+	data, err := fs.ReadFile(embedded, i.crdFile)
+	if err != nil {
+		return nil, err
+	}
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := json.Unmarshal(data, crd); err != nil {
+		return nil, fmt.Errorf("embedded %s: %w", i.crdFile, err)
+	}
+	for j := range crd.Spec.Versions {
+		if v := &crd.Spec.Versions[j]; v.Name == i.gvk.Version {
+			return v, nil
+		}
+	}
+	return nil, fmt.Errorf("embedded %s has no version %s", i.crdFile, i.gvk.Version)
 }
 
 // catalogue indexes every embedded schema by group, version and kind.
@@ -103,20 +135,19 @@ func buildCatalogue(fsys fs.FS) (*catalogue, error) {
 		if err != nil {
 			return nil, err
 		}
-		crd := &apiextensionsv1.CustomResourceDefinition{}
-		if err := json.Unmarshal(data, crd); err != nil {
+		var head crdHead
+		if err := json.Unmarshal(data, &head); err != nil {
 			return nil, fmt.Errorf("embedded %s: %w", f, err)
 		}
-		for i := range crd.Spec.Versions {
-			v := &crd.Spec.Versions[i]
+		for _, v := range head.Spec.Versions {
 			if !v.Served {
 				continue
 			}
-			gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
+			gvk := schema.GroupVersionKind{Group: head.Spec.Group, Version: v.Name, Kind: head.Spec.Names.Kind}
 			if _, dup := c.kinds[gvk]; dup {
 				return nil, fmt.Errorf("embedded %s: %s is defined twice", f, gvk)
 			}
-			c.kinds[gvk] = &kindInfo{gvk: gvk, namespaced: crd.Spec.Scope == apiextensionsv1.NamespaceScoped, crd: crd, version: v}
+			c.kinds[gvk] = &kindInfo{gvk: gvk, namespaced: head.Spec.Scope == apiextensionsv1.NamespaceScoped, crdFile: f}
 			c.byGroupKind[gvk.GroupKind()] = append(c.byGroupKind[gvk.GroupKind()], v.Name)
 		}
 	}

@@ -169,12 +169,16 @@ func (i *kindInfo) validator() (*kindValidator, error) {
 func (i *kindInfo) build() (*kindValidator, error) {
 	k := &kindValidator{info: i, name: apimachineryvalidation.NameIsDNSSubdomain}
 	var v1 *apiextensionsv1.JSONSchemaProps
-	if i.crd != nil {
-		if i.version.Schema == nil || i.version.Schema.OpenAPIV3Schema == nil {
+	if i.crdFile != "" {
+		version, err := i.crdVersion()
+		if err != nil {
+			return nil, err
+		}
+		if version.Schema == nil || version.Schema.OpenAPIV3Schema == nil {
 			return nil, fmt.Errorf("%s has no schema", i.gvk)
 		}
-		v1 = i.version.Schema.OpenAPIV3Schema
-		if sr := i.version.Subresources; sr != nil {
+		v1 = version.Schema.OpenAPIV3Schema
+		if sr := version.Subresources; sr != nil {
 			k.dropStatus = sr.Status != nil
 			k.scale = sr.Scale
 		}
@@ -260,7 +264,7 @@ func (k *kindValidator) validate(obj map[string]any) (_ field.ErrorList, unknown
 		errs = append(errs, qerrs...)
 		// The Go rules need the object decoded into its Go type, which a
 		// wrong type or a bad quantity prevents (the server stops there too).
-		if !blocking(errs) && len(qerrs) == 0 && k.checks != nil {
+		if !slices.ContainsFunc(errs, func(e *field.Error) bool { return e.Type == field.ErrorTypeTypeInvalid }) && len(qerrs) == 0 && k.checks != nil {
 			errs = append(errs, k.checks(obj)...)
 		}
 		return dedupe(errs), unknown, false

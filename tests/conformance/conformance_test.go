@@ -205,7 +205,9 @@ func checkFile(t *testing.T, path string) {
 	check(t, filepath.Base(path), f)
 }
 
-// check dry-runs every deployable object in r and reports each rejection.
+// check dry-runs every deployable object in r, with fieldValidation=Strict
+// as kubectl apply sends it (an unknown field is an error, not a silently
+// dropped setting), and reports each rejection.
 func check(t *testing.T, label string, r io.Reader) {
 	t.Helper()
 	all, err := ReadObjects(r)
@@ -218,7 +220,7 @@ func check(t *testing.T, label string, r io.Reader) {
 			objs = append(objs, o)
 		}
 	}
-	for _, err := range DryRun(t, objs) {
+	for _, err := range DryRunStrict(t, objs) {
 		if err != nil {
 			t.Errorf("%s: %v", label, err)
 		}

@@ -153,7 +153,7 @@ type OutputSpec struct {
 	// validate` embeds (the API server's rules for core kinds, the CRDs and
 	// their CEL rules) after rendering; an invalid object fails the render
 	// with an error naming the object and field. Default false: the check
-	// costs about a second per render (docs/validate.md).
+	// adds a few hundred milliseconds to a render (docs/validate.md).
 	// +optional
 	Validate bool `json:"validate,omitempty"`
 }
