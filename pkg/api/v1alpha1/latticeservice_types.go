@@ -64,6 +64,7 @@ type WorkloadSpec struct {
 // Container is one container of the pod.
 type Container struct {
 	// Image must be pinned by digest unless the Platform allows tags.
+	// +kubebuilder:validation:MinLength=1
 	Image string `json:"image"`
 	// Command overrides the entrypoint; command[0] must be an absolute path.
 	// +optional
@@ -409,6 +410,7 @@ type IssuerRef struct {
 	// Name of the cert-manager issuer.
 	Name string `json:"name"`
 	// Kind is ClusterIssuer (default) or Issuer.
+	// +kubebuilder:validation:Enum=ClusterIssuer;Issuer
 	// +optional
 	Kind string `json:"kind,omitempty"`
 }
