@@ -26,7 +26,7 @@ import (
 // reported. FuzzDecodeService checks the two agree.
 func nodeJSON(n *yaml.Node) ([]byte, bool) {
 	w := &jsonWriter{buf: make([]byte, 0, 1024), ok: true}
-	w.node(n, 0)
+	w.node(n, 0, false)
 	if !w.ok {
 		return nil, false
 	}
@@ -43,13 +43,19 @@ var (
 	decimalFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|(0|[1-9][0-9]*)(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
 )
 
-func (w *jsonWriter) node(n *yaml.Node, depth int) {
+// node writes n; flow is set inside a flow collection, where yaml.v3's
+// encoder quotes an empty null (an empty single-quoted string), which
+// MarshalJSON then reads back as "".
+func (w *jsonWriter) node(n *yaml.Node, depth int, flow bool) {
 	if !w.ok {
 		return
 	}
-	if depth > MaxDepth || n.Anchor != "" {
+	if depth > MaxDepth || n.Anchor != "" || n.Style&yaml.TaggedStyle != 0 {
 		w.ok = false
 		return
+	}
+	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+		flow = flow || n.Style&yaml.FlowStyle != 0
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
@@ -57,7 +63,7 @@ func (w *jsonWriter) node(n *yaml.Node, depth int) {
 			w.ok = false
 			return
 		}
-		w.node(n.Content[0], depth)
+		w.node(n.Content[0], depth, flow)
 	case yaml.MappingNode:
 		if n.Tag != "!!map" || len(n.Content)%2 != 0 {
 			w.ok = false
@@ -88,7 +94,7 @@ func (w *jsonWriter) node(n *yaml.Node, depth int) {
 			}
 			w.str(p.k)
 			w.buf = append(w.buf, ':')
-			w.node(p.v, depth+1)
+			w.node(p.v, depth+1, flow)
 		}
 		w.buf = append(w.buf, '}')
 	case yaml.SequenceNode:
@@ -101,10 +107,14 @@ func (w *jsonWriter) node(n *yaml.Node, depth int) {
 			if i > 0 {
 				w.buf = append(w.buf, ',')
 			}
-			w.node(c, depth+1)
+			w.node(c, depth+1, flow)
 		}
 		w.buf = append(w.buf, ']')
 	case yaml.ScalarNode:
+		if flow && n.Value == "" && n.Tag == "!!null" {
+			w.buf = append(w.buf, `""`...)
+			return
+		}
 		w.scalar(n)
 	default:
 		w.ok = false

@@ -77,6 +77,10 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 
 func parseResourceList(data []byte) ([]*yaml.RNode, *yaml.RNode, string, error) {
 	if skeleton, chunks, ok := splitResourceList(data); ok {
+		if len(chunks) > MaxItems {
+			// Refuse a flood of items before parsing them.
+			return nil, nil, "", fmt.Errorf("%d items; lattice reads at most %d (%s)", len(chunks), MaxItems, limitsDoc)
+		}
 		if nodes, fnConfig, kind, ok := parseSplit(skeleton, chunks); ok {
 			return nodes, fnConfig, kind, nil
 		}
