@@ -79,19 +79,7 @@ func formatFindings(results framework.Results) string {
 				b.WriteString("document " + strconv.Itoa(r.File.Index+1) + ": ")
 			}
 		}
-		b.WriteString(string(r.Severity))
-		b.WriteString(": ")
-		if r.ResourceRef != nil && r.ResourceRef.Name != "" {
-			id := r.ResourceRef.Name
-			if r.ResourceRef.Namespace != "" {
-				id = r.ResourceRef.Namespace + "/" + id
-			}
-			fmt.Fprintf(&b, "%s %s: ", r.ResourceRef.Kind, id)
-		}
-		if r.Field != nil && r.Field.Path != "" {
-			b.WriteString(r.Field.Path + ": ")
-		}
-		b.WriteString(r.Message)
+		b.WriteString(render.Line(r))
 		b.WriteByte('\n')
 	}
 	return b.String()

@@ -12,20 +12,7 @@ import (
 func Format(results framework.Results) string {
 	var b strings.Builder
 	for _, r := range results {
-		b.WriteString(string(r.Severity))
-		b.WriteString(": ")
-		if r.ResourceRef != nil && r.ResourceRef.Name != "" {
-			id := r.ResourceRef.Name
-			if r.ResourceRef.Namespace != "" {
-				id = r.ResourceRef.Namespace + "/" + id
-			}
-			fmt.Fprintf(&b, "%s %s: ", r.ResourceRef.Kind, id)
-		}
-		if r.Field != nil && r.Field.Path != "" {
-			b.WriteString(r.Field.Path)
-			b.WriteString(": ")
-		}
-		b.WriteString(r.Message)
+		b.WriteString(Line(r))
 		if r.File != nil && r.File.Path != "" {
 			if line := r.Tags["line"]; line != "" {
 				fmt.Fprintf(&b, " (%s:%s)", r.File.Path, line)
@@ -35,5 +22,26 @@ func Format(results framework.Results) string {
 		}
 		b.WriteByte('\n')
 	}
+	return b.String()
+}
+
+// Line is one result without its location: "severity: Kind ns/name:
+// field.path: message".
+func Line(r *framework.Result) string {
+	var b strings.Builder
+	b.WriteString(string(r.Severity))
+	b.WriteString(": ")
+	if r.ResourceRef != nil && r.ResourceRef.Name != "" {
+		id := r.ResourceRef.Name
+		if r.ResourceRef.Namespace != "" {
+			id = r.ResourceRef.Namespace + "/" + id
+		}
+		fmt.Fprintf(&b, "%s %s: ", r.ResourceRef.Kind, id)
+	}
+	if r.Field != nil && r.Field.Path != "" {
+		b.WriteString(r.Field.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(r.Message)
 	return b.String()
 }
