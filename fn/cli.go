@@ -81,7 +81,10 @@ var commands []func(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command
 func function(stdin io.Reader, stdout, stderr io.Writer) error {
 	items, fnConfig, err := krm.ReadResourceList(stdin)
 	if err != nil {
-		return err
+		// Unreadable input is an error like any other: exit 1, nothing on
+		// stdout, the reason on stderr.
+		fmt.Fprintln(stderr, "error:", err)
+		return exitErr{exitError}
 	}
 	out := render.Render(items, fnConfig, render.Function)
 	// Write to a buffer first: a failed write must not leave half a

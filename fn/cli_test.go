@@ -123,7 +123,7 @@ func TestFunctionMode(t *testing.T) {
 
 func TestFunctionModeRejectsNonResourceList(t *testing.T) {
 	code, out, stderr := runCLI(t, service)
-	if code != exitUsage || out != "" || !strings.Contains(stderr, "not a ResourceList") {
+	if code != exitError || out != "" || !strings.Contains(stderr, "not a ResourceList") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 }

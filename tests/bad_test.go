@@ -133,7 +133,7 @@ func TestBadInputs(t *testing.T) {
 			if render.stdout != "" {
 				t.Errorf("lattice render printed objects for a bad input:\n%s", render.stdout)
 			}
-			if fn.code != 1 && !(fn.code == 2 && strings.Contains(fn.stderr, "cannot read ResourceList")) {
+			if fn.code != 1 {
 				t.Errorf("function mode: exit %d, want 1 (or 2 for an unreadable ResourceList)", fn.code)
 			}
 			if strings.Contains(fn.stdout, "lattice.dev/derived-from") {
