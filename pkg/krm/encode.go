@@ -17,6 +17,9 @@ import (
 // Upstream structs serialise empty status blocks and a null
 // creationTimestamp; neither belongs in rendered manifests.
 func Encode(obj any) ([]byte, error) {
+	if out, ok := encodeTyped(obj); ok {
+		return out, nil
+	}
 	data, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err

@@ -195,10 +195,19 @@ func fastYAML(data []byte) (out []byte, ok bool) {
 	p := &jsonParser{data: data, ok: true, arena: make([]jnode, 0, len(data)/16), stack: make([]jnode, 0, 64)}
 	root := p.value(0)
 	p.ws()
-	if !p.ok || p.pos != len(data) || root.kind != 'o' {
+	if !p.ok || p.pos != len(data) {
 		return nil, false
 	}
-	e := &yamlWriter{buf: make([]byte, 0, len(data)+len(data)/4), ok: true, arena: p.arena}
+	return writeTree(root, p.arena, len(data)+len(data)/4)
+}
+
+// writeTree writes an object's tree as yaml.v2 block YAML without the
+// top-level status and metadata.creationTimestamp.
+func writeTree(root jnode, arena []jnode, size int) ([]byte, bool) {
+	if root.kind != 'o' {
+		return nil, false
+	}
+	e := &yamlWriter{buf: make([]byte, 0, size), ok: true, arena: arena}
 	entries := e.entries(root)
 	entries = drop(entries, "status")
 	for i := range entries {
