@@ -93,6 +93,18 @@ func newEncoder(t reflect.Type) encFn {
 			return jnode{}
 		}
 	}
+	if isIstioSpec(t) {
+		return protoEncoder
+	}
+	if t.Kind() != reflect.Pointer && isIstioSpec(reflect.PointerTo(t)) {
+		plain := newPlainEncoder(t)
+		return func(b *treeBuilder, v reflect.Value, depth int) jnode {
+			if v.CanAddr() {
+				return protoEncoder(b, v.Addr(), depth)
+			}
+			return plain(b, v, depth)
+		}
+	}
 	if t.Implements(marshalerType) || t.Implements(textMarshalerType) {
 		return viaJSON
 	}
