@@ -78,6 +78,15 @@ func decodeStrict(n *yaml.RNode, into any) field.ErrorList {
 	if len(errs) > 0 {
 		return errs
 	}
+	if decodeNode(n.YNode(), into) {
+		return nil
+	}
+	reflect.ValueOf(into).Elem().SetZero() // decodeNode may have set part of it
+	return decodeJSON(n, into)
+}
+
+// decodeJSON decodes through JSON: the reference decodeNode must match.
+func decodeJSON(n *yaml.RNode, into any) field.ErrorList {
 	data, ok := nodeJSON(n.YNode())
 	if !ok {
 		var err error

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 )
@@ -113,6 +114,7 @@ func FuzzDecodeService(f *testing.F) {
 		if !reflect.DeepEqual(s, s2) || errs.ToAggregate() != nil && errs.ToAggregate().Error() != errs2.ToAggregate().Error() {
 			t.Fatal("two decodes disagree")
 		}
+		compareDecoders(t, n)
 		// nodeJSON is RNode.MarshalJSON without the YAML round trip.
 		if fast, ok := nodeJSON(n.YNode()); ok {
 			slow, err := n.MarshalJSON()
@@ -176,4 +178,33 @@ func FuzzEncode(f *testing.F) {
 			t.Fatalf("fast encoder differs:\n--- want\n%s\n--- got\n%s", want, got)
 		}
 	})
+}
+
+// compareDecoders: for every lattice kind, when check passes and decodeNode
+// accepts the node, it decodes exactly what the JSON path decodes.
+func compareDecoders(t testing.TB, n *yaml.RNode) (accepted int) {
+	t.Helper()
+	for _, typ := range []reflect.Type{
+		reflect.TypeFor[v1alpha1.LatticeService](), reflect.TypeFor[v1alpha1.Platform](),
+		reflect.TypeFor[v1alpha1.ImageLock](), reflect.TypeFor[v1alpha1.Fleet](), reflect.TypeFor[v1alpha1.FleetInventory](),
+	} {
+		if len(check(n.YNode(), typ, nil)) > 0 {
+			continue
+		}
+		direct := reflect.New(typ)
+		if !decodeNode(n.YNode(), direct.Interface()) {
+			continue
+		}
+		viaJSON := reflect.New(typ)
+		if errs := decodeJSON(n, viaJSON.Interface()); len(errs) > 0 {
+			t.Fatalf("%s: decodeNode accepted what the JSON path rejects: %v", typ, errs)
+		}
+		if !reflect.DeepEqual(direct.Interface(), viaJSON.Interface()) {
+			a, _ := json.Marshal(direct.Interface())
+			b, _ := json.Marshal(viaJSON.Interface())
+			t.Fatalf("%s: decodeNode differs from the JSON path:\n%s\n%s", typ, a, b)
+		}
+		accepted++
+	}
+	return accepted
 }
