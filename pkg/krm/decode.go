@@ -233,6 +233,9 @@ func typeErr(n *yaml.Node, path *field.Path, want string) field.ErrorList {
 }
 
 func dupKeys(n *yaml.Node, path *field.Path) field.ErrorList {
+	if !dupKeyIn(n) {
+		return nil // the common case, without a map
+	}
 	var errs field.ErrorList
 	seen := make(map[string]int, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
