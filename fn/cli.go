@@ -87,14 +87,14 @@ func function(stdin io.Reader, stdout, stderr io.Writer) error {
 		return exitErr{exitError}
 	}
 	out := render.Render(items, fnConfig, render.Function)
-	// Write to a buffer first: a failed write must not leave half a
-	// ResourceList on stdout.
-	var buf bytes.Buffer
-	if err := krm.WriteResourceList(&buf, out.Items, fnConfig, out.Results); err != nil {
+	// The whole ResourceList first: a failed encoding must not leave half
+	// of one on stdout.
+	data, err := krm.ResourceList(out.Items, fnConfig, out.Results)
+	if err != nil {
 		return err
 	}
 	fmt.Fprint(stderr, render.Format(out.Results))
-	if _, err := stdout.Write(buf.Bytes()); err != nil {
+	if _, err := stdout.Write(data); err != nil {
 		return err
 	}
 	if out.Failed {

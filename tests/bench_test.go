@@ -43,14 +43,14 @@ func runFunction(in []byte, stdout, stderr io.Writer) (failed bool, err error) {
 		return true, err
 	}
 	out := render.Render(items, fnConfig, render.Function)
-	var buf bytes.Buffer
-	if err := krm.WriteResourceList(&buf, out.Items, fnConfig, out.Results); err != nil {
+	data, err := krm.ResourceList(out.Items, fnConfig, out.Results)
+	if err != nil {
 		return true, err
 	}
 	if _, err := io.WriteString(stderr, render.Format(out.Results)); err != nil {
 		return true, err
 	}
-	_, err = stdout.Write(buf.Bytes())
+	_, err = stdout.Write(data)
 	return out.Failed, err
 }
 

@@ -97,22 +97,33 @@ func texts(items []Out) ([][]byte, error) {
 }
 
 // WriteResourceList writes items, the functionConfig and results as a
-// ResourceList, the KRM function wire format. The output is built in one
-// buffer of about its final size and written with one call.
+// ResourceList, the KRM function wire format, with one call: nothing is
+// written when encoding fails.
 func WriteResourceList(w io.Writer, items []Out, fnConfig *yaml.RNode, results framework.Results) error {
-	ts, err := texts(items)
+	b, err := ResourceList(items, fnConfig, results)
 	if err != nil {
 		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// ResourceList is the text WriteResourceList writes, built in one buffer
+// of about its final size.
+func ResourceList(items []Out, fnConfig *yaml.RNode, results framework.Results) ([]byte, error) {
+	ts, err := texts(items)
+	if err != nil {
+		return nil, err
 	}
 	var fc, res []byte
 	if fnConfig != nil && !yaml.IsMissingOrNull(fnConfig) {
 		if fc, err = nodeBytes(fnConfig.YNode()); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(results) > 0 {
 		if res, err = marshalResults(results); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	size := 128 + indentedSize(fc) + len(res)
@@ -137,8 +148,7 @@ func WriteResourceList(w io.Writer, items []Out, fnConfig *yaml.RNode, results f
 		b = append(b, "results:\n"...)
 		b = appendIndented(b, res, "", "")
 	}
-	_, err = w.Write(b)
-	return err
+	return b, nil
 }
 
 // WriteStream writes items as a plain multi-document YAML stream, without
