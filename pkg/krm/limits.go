@@ -182,13 +182,36 @@ type limitChecker struct {
 	expanded int
 }
 
-func (c *limitChecker) fail(path []string, line int, format string, args ...any) {
-	if c.err == nil {
-		c.err = &LimitError{Path: strings.Join(path, ""), Line: line, Msg: fmt.Sprintf(format, args...)}
-	}
+// pathSeg is one step of the path to a node: a mapping key, or a sequence
+// index when key is nil. The path's text is built only for an error.
+type pathSeg struct {
+	key   *yaml.Node
+	index int
 }
 
-func (c *limitChecker) walk(n *yaml.Node, depth int, path []string) {
+func (c *limitChecker) fail(path []pathSeg, line int, format string, args ...any) {
+	if c.err != nil {
+		return
+	}
+	var b strings.Builder
+	for i, p := range path {
+		if p.key == nil {
+			b.WriteString("[" + strconv.Itoa(p.index) + "]")
+			continue
+		}
+		seg := p.key.Value
+		if len(seg) > 64 {
+			seg = seg[:64] + "…"
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg)
+	}
+	c.err = &LimitError{Path: b.String(), Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (c *limitChecker) walk(n *yaml.Node, depth int, path []pathSeg) {
 	if c.err != nil || n == nil {
 		return
 	}
@@ -216,14 +239,7 @@ func (c *limitChecker) walk(n *yaml.Node, depth int, path []string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			c.walk(k, depth+1, path)
-			seg := k.Value
-			if len(seg) > 64 {
-				seg = seg[:64] + "…"
-			}
-			if len(path) > 0 {
-				seg = "." + seg
-			}
-			c.walk(n.Content[i+1], depth+1, append(path, seg))
+			c.walk(n.Content[i+1], depth+1, append(path, pathSeg{key: k}))
 		}
 	case yaml.SequenceNode:
 		if c.lattice && len(n.Content) > MaxEntries {
@@ -231,7 +247,7 @@ func (c *limitChecker) walk(n *yaml.Node, depth int, path []string) {
 			return
 		}
 		for i, k := range n.Content {
-			c.walk(k, depth+1, append(path, "["+strconv.Itoa(i)+"]"))
+			c.walk(k, depth+1, append(path, pathSeg{index: i}))
 		}
 	}
 }
