@@ -126,19 +126,27 @@ func ResourceList(items []Out, fnConfig *yaml.RNode, results framework.Results) 
 			return nil, err
 		}
 	}
-	size := 128 + indentedSize(fc) + len(res)
-	for _, t := range ts {
-		size += indentedSize(t)
+	// Items are indented on every core, each into its own exact region of
+	// the one output buffer.
+	offs := make([]int, len(ts)+1)
+	Parallel(len(ts), func(i int) { offs[i+1] = indentedLen(ts[i], "- ", "  ") })
+	for i := range ts {
+		offs[i+1] += offs[i]
 	}
+	const head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
+	size := len(head) + offs[len(ts)] + indentedSize(fc) + len(res) + 64
 	b := make([]byte, 0, size)
-	b = append(b, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"...)
 	if len(items) == 0 {
-		b = append(b, "items: []\n"...)
+		b = append(b, head...)
 	} else {
-		b = append(b, "items:\n"...)
-	}
-	for _, t := range ts {
-		b = appendIndented(b, t, "- ", "  ")
+		b = append(b, head[:len(head)-4]...)
+		b = append(b, '\n')
+		base := len(b)
+		b = b[:base+offs[len(ts)]]
+		Parallel(len(ts), func(i int) {
+			region := b[base+offs[i] : base+offs[i] : base+offs[i+1]]
+			appendIndented(region, ts[i], "- ", "  ")
+		})
 	}
 	if fc != nil {
 		b = append(b, "functionConfig:\n"...)
@@ -200,6 +208,23 @@ func WriteStream(w io.Writer, items []Out) error {
 // indentedSize bounds the size of text after appendIndented.
 func indentedSize(text []byte) int {
 	return len(text) + 3*(bytes.Count(text, []byte{'\n'})+1)
+}
+
+// indentedLen is the exact length appendIndented(nil, text, first, rest)
+// returns.
+func indentedLen(text []byte, first, rest string) int {
+	text = bytes.TrimSuffix(text, []byte{'\n'})
+	n := len(first) + len(text) + 1
+	for p := 0; ; {
+		nl := bytes.IndexByte(text[p:], '\n')
+		if nl < 0 {
+			return n
+		}
+		p += nl + 1
+		if p < len(text) && text[p] != '\n' {
+			n += len(rest)
+		}
+	}
 }
 
 // appendIndented appends text with first before the first line and rest

@@ -155,3 +155,18 @@ metadata: {name: b}
 		}
 	}
 }
+
+// TestIndentedLen: the region ResourceList reserves for an item is exactly
+// what appendIndented writes, for texts with empty lines, no final
+// newline, or nothing at all.
+func TestIndentedLen(t *testing.T) {
+	for _, text := range []string{"", "\n", "\n\n", "a", "a\n", "a\nb", "a\n\nb\n", "a: |\n  x\n\n  y\n", "\n\na\n", "a\n\n\n"} {
+		for _, pre := range [][2]string{{"- ", "  "}, {"", ""}, {"  ", "  "}} {
+			got := indentedLen([]byte(text), pre[0], pre[1])
+			want := len(appendIndented(nil, []byte(text), pre[0], pre[1]))
+			if got != want {
+				t.Errorf("indentedLen(%q, %q, %q) = %d, appendIndented wrote %d", text, pre[0], pre[1], got, want)
+			}
+		}
+	}
+}
