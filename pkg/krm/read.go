@@ -200,6 +200,11 @@ func parseSplit(skeleton []byte, chunks [][]byte) ([]*yaml.RNode, *yaml.RNode, s
 var errNotOneItem = errors.New("not a one-item sequence")
 
 func parseItem(chunk []byte) (*yaml.RNode, error) {
+	// The common layout has a parser of its own (fastparse.go) that builds
+	// the very nodes yaml.v3 builds, several times faster.
+	if n, ok := fastParseItem(chunk); ok {
+		return yaml.NewRNode(n), nil
+	}
 	// Unmarshal parses from the bytes; a Decoder would copy them through
 	// a reader. A chunk holds no document marker, so it is one document.
 	var doc yaml.Node
