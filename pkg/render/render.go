@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -193,7 +194,9 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	if r.failed() {
 		return r.fail(out, items)
 	}
-	r.collisions(derived, passthrough, bySource)
+	metas := make([]krm.Meta, len(derived))
+	krm.Parallel(len(derived), func(i int) { metas[i] = meta(derived[i]) })
+	r.collisions(derived, metas, passthrough, bySource)
 	if r.failed() {
 		return r.fail(out, items)
 	}
@@ -206,7 +209,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	}
 	out.Derived = derived
 
-	outs, err := r.assemble(derived, passthrough, sources, keep)
+	outs, err := r.assemble(derived, metas, passthrough, sources, keep)
 	if err != nil {
 		r.results = append(r.results, &framework.Result{Severity: framework.Error, Message: "internal error: " + err.Error()})
 		return r.fail(out, items)
@@ -415,16 +418,16 @@ func (r *renderer) dropStale(items []krm.Item, keep bool) []krm.Item {
 
 // collisions: two services deriving one object, or a derived object
 // replacing one the user wrote, would make one side silently lose.
-func (r *renderer) collisions(derived []derive.Derived, passthrough []krm.Item, bySource map[string]krm.Item) {
-	user := map[krm.Meta]krm.Item{}
+func (r *renderer) collisions(derived []derive.Derived, metas []krm.Meta, passthrough []krm.Item, bySource map[string]krm.Item) {
+	user := make(map[krm.Meta]krm.Item, len(passthrough))
 	for _, it := range passthrough {
 		m := krm.NodeMeta(it.Node)
 		m.APIVersion = group(m.APIVersion)
 		user[m] = it
 	}
-	mine := map[krm.Meta]derive.Derived{}
-	for _, d := range derived {
-		m := meta(d)
+	mine := make(map[krm.Meta]derive.Derived, len(derived))
+	for i, d := range derived {
+		m := metas[i]
 		m.APIVersion = group(m.APIVersion)
 		src := bySource[d.Sources[0]]
 		if prev, ok := mine[m]; ok {
@@ -459,14 +462,10 @@ func meta(d derive.Derived) krm.Meta {
 
 // assemble encodes derived objects and orders the output by a total key, so
 // the same input in any order gives byte-identical output.
-func (r *renderer) assemble(derived []derive.Derived, passthrough []krm.Item, sources []source, keep bool) ([]krm.Out, error) {
-	type keyed struct {
-		key krm.Meta
-		out krm.Out
-	}
-	var all []keyed
+func (r *renderer) assemble(derived []derive.Derived, metas []krm.Meta, passthrough []krm.Item, sources []source, keep bool) ([]krm.Out, error) {
+	all := make([]keyed, 0, len(passthrough)+len(sources)+len(derived))
 	for _, it := range passthrough {
-		all = append(all, keyed{krm.NodeMeta(it.Node), krm.Out{Node: it.Node}})
+		all = append(all, keyed{key: krm.NodeMeta(it.Node), out: krm.Out{Node: it.Node}})
 	}
 	if keep {
 		for _, src := range sources {
@@ -479,7 +478,7 @@ func (r *renderer) assemble(derived []derive.Derived, passthrough []krm.Item, so
 			if v, err := n.Pipe(yaml.Lookup("metadata", "annotations", filters.LocalConfigAnnotation)); err == nil && v != nil {
 				v.YNode().Style = yaml.DoubleQuotedStyle
 			}
-			all = append(all, keyed{krm.NodeMeta(n), krm.Out{Node: n}})
+			all = append(all, keyed{key: krm.NodeMeta(n), out: krm.Out{Node: n}})
 		}
 	}
 	paths := r.paths(derived, sources, keep)
@@ -506,26 +505,70 @@ func (r *renderer) assemble(derived []derive.Derived, passthrough []krm.Item, so
 		d.Object.SetAnnotations(ann)
 		encoded[i], encErrs[i] = krm.Encode(d.Object)
 	})
-	for i, d := range derived {
+	for i := range derived {
 		if err := encErrs[i]; err != nil {
-			return nil, fmt.Errorf("cannot encode %s: %w", meta(d), err)
+			return nil, fmt.Errorf("cannot encode %s: %w", metas[i], err)
 		}
-		all = append(all, keyed{meta(d), krm.Out{YAML: encoded[i]}})
+		all = append(all, keyed{key: metas[i], out: krm.Out{YAML: encoded[i]}})
 	}
-	slices.SortStableFunc(all, func(a, b keyed) int {
-		return cmp.Or(
-			cmp.Compare(a.key.Namespace, b.key.Namespace),
-			cmp.Compare(kindRank(a.key.Kind), kindRank(b.key.Kind)),
-			cmp.Compare(a.key.Kind, b.key.Kind),
-			cmp.Compare(a.key.Name, b.key.Name),
-			cmp.Compare(a.key.APIVersion, b.key.APIVersion),
-		)
-	})
+	sortKeyed(all)
 	outs := make([]krm.Out, len(all))
 	for i, k := range all {
 		outs[i] = k.out
 	}
 	return outs, nil
+}
+
+// keyed is an output object with its sort key.
+type keyed struct {
+	key  krm.Meta
+	rank int // kindRank(key.Kind)
+	pos  int // position before sorting: equal keys keep their order
+	out  krm.Out
+}
+
+func compareKeyed(a, b *keyed) int {
+	return cmp.Or(
+		cmp.Compare(a.key.Namespace, b.key.Namespace),
+		cmp.Compare(a.rank, b.rank),
+		cmp.Compare(a.key.Kind, b.key.Kind),
+		cmp.Compare(a.key.Name, b.key.Name),
+		cmp.Compare(a.key.APIVersion, b.key.APIVersion),
+		cmp.Compare(a.pos, b.pos),
+	)
+}
+
+// sortKeyed orders the output by a total key (so any sort gives the same
+// order): two halves are sorted on two cores and merged.
+func sortKeyed(all []keyed) {
+	for i := range all {
+		all[i].rank = kindRank(all[i].key.Kind)
+		all[i].pos = i
+	}
+	cmpFn := func(a, b keyed) int { return compareKeyed(&a, &b) }
+	if len(all) < 4096 {
+		slices.SortFunc(all, cmpFn)
+		return
+	}
+	mid := len(all) / 2
+	lo, hi := all[:mid], all[mid:]
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(lo, cmpFn) })
+	slices.SortFunc(hi, cmpFn)
+	wg.Wait()
+	merged := make([]keyed, 0, len(all))
+	i, j := 0, 0
+	for i < len(lo) && j < len(hi) {
+		if compareKeyed(&hi[j], &lo[i]) < 0 {
+			merged = append(merged, hi[j])
+			j++
+		} else {
+			merged = append(merged, lo[i])
+			i++
+		}
+	}
+	merged = append(append(merged, lo[i:]...), hi[j:]...)
+	copy(all, merged)
 }
 
 // packagePathAnnotation is the absolute directory of the kpt (sub)package
