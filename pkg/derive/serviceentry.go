@@ -41,6 +41,14 @@ type egress struct {
 func egressOf(s *v1alpha1.LatticeService) []egress {
 	var out []egress
 	res := s.Spec.Workload.Resources
+	// Most services have no external service; skip sorting their keys.
+	external := false
+	for _, r := range res {
+		external = external || r.Type == v1alpha1.ResourceExternalService
+	}
+	if !external {
+		return nil
+	}
 	for _, key := range slices.Sorted(maps.Keys(res)) {
 		r := res[key]
 		if r.Type != v1alpha1.ResourceExternalService || r.Params == nil {

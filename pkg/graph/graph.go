@@ -366,12 +366,16 @@ func (g *Graph) dangling(on *Node, in Intent, outbound bool) {
 // already names self in the other direction.
 func fix(peer *Node, self Ref, direction string) string {
 	res := peer.Service.Spec.Workload.Resources
-	for _, key := range slices.Sorted(maps.Keys(res)) {
-		r := res[key]
-		if r.Type == v1alpha1.ResourceService && r.ID != "*" &&
+	// The first matching key in sorted order, without sorting them all.
+	match := ""
+	for key, r := range res {
+		if r.Type == v1alpha1.ResourceService && r.ID != "*" && (match == "" || key < match) &&
 			(Ref{Cluster: r.Cluster, Namespace: cmp.Or(r.Namespace, peer.Ref.Namespace), Name: cmp.Or(r.ID, key)}) == self {
-			return fmt.Sprintf("change %s spec.workload.resources[%s] to direction: both", peer.Ref, key)
+			match = key
 		}
+	}
+	if match != "" {
+		return fmt.Sprintf("change %s spec.workload.resources[%s] to direction: both", peer.Ref, match)
 	}
 	key, extra := self.Name, ""
 	if _, taken := res[key]; taken {
