@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/lattice-dev/lattice/pkg/krm"
+	"github.com/lattice-dev/lattice/pkg/par"
 	"github.com/lattice-dev/lattice/pkg/validate"
 )
 
@@ -172,7 +173,7 @@ func readValidateInput(args []string, stdin io.Reader) ([]krm.Item, error) {
 
 func validateItems(items []krm.Item, opts validate.Options) []validated {
 	results := make([]validated, len(items))
-	krm.Parallel(len(items), func(i int) {
+	par.For(len(items), func(i int) {
 		it := items[i]
 		n := it.Node
 		r := validated{File: it.File, Index: it.Index, APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName(), Problems: []validate.Problem{}}

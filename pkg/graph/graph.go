@@ -17,6 +17,7 @@ import (
 	"slices"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
+	"github.com/lattice-dev/lattice/pkg/par"
 )
 
 // Ref names a service: cluster (empty = the local cluster), namespace, name.
@@ -159,6 +160,7 @@ type Graph struct {
 	fleet       *fleetIndex
 	remote      map[Ref]*Node
 	remoteOrder []Ref
+	pending     []pendingMessage
 }
 
 // Build constructs the graph over services (already defaulted and valid).
@@ -169,9 +171,14 @@ func Build(services []*v1alpha1.LatticeService) *Graph { return BuildFleet(servi
 // resolved across the fleet (fleet.go) and an agreement between a local
 // and a remote service is matched exactly like a local one.
 func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
-	g := &Graph{nodes: map[Ref]*Node{}, in: map[Ref][]Edge{}, out: map[Ref][]Edge{}}
-	for _, s := range services {
-		n := newNode(s)
+	g := &Graph{nodes: make(map[Ref]*Node, len(services)), in: make(map[Ref][]Edge, len(services)), out: make(map[Ref][]Edge, len(services))}
+	// Performance (#8): the per-service steps run on every core; all that
+	// is shared is written in g.order, so the graph does not depend on
+	// scheduling.
+	nodes := make([]*Node, len(services))
+	par.For(len(services), func(i int) { nodes[i] = newNode(services[i]) })
+	g.order = make([]Ref, 0, len(services))
+	for _, n := range nodes {
 		g.nodes[n.Ref] = n
 		g.order = append(g.order, n.Ref)
 	}
@@ -179,9 +186,12 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 	if f != nil {
 		g.fleet = newFleetIndex(f, services)
 		g.addRemotes()
-	}
-	for _, ref := range g.order {
-		g.intents(g.nodes[ref])
+		// Resolving across the fleet records findings: one at a time.
+		for _, ref := range g.order {
+			g.intents(g.nodes[ref])
+		}
+	} else {
+		par.For(len(g.order), func(i int) { g.intents(g.nodes[g.order[i]]) })
 	}
 	for _, ref := range g.order {
 		caller := g.nodes[ref]
@@ -231,6 +241,19 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 	if g.fleet != nil {
 		g.sharedIdentities()
 	}
+	// The fixes one-sided findings suggest, written on every core.
+	par.For(len(g.pending), func(i int) {
+		p := g.pending[i]
+		f := &g.Findings[p.finding]
+		if f.Kind == CalleeDoesNotAllow {
+			f.Message = fmt.Sprintf("%s declares %s outbound, but %s does not accept %s inbound, so every call is denied; to allow it, %s",
+				f.On, f.Peer, f.Peer, f.On, fix(p.peer, f.On, v1alpha1.DirectionInbound))
+		} else {
+			f.Message = fmt.Sprintf("%s accepts %s inbound, but %s does not declare %s outbound, so no traffic is allowed; to allow it, %s",
+				f.On, f.Peer, f.Peer, f.On, fix(p.peer, f.On, v1alpha1.DirectionOutbound))
+		}
+	})
+	g.pending = nil
 	return g
 }
 
@@ -326,14 +349,16 @@ func (g *Graph) oneSided(on *Node, in Intent, kind FindingKind) {
 		g.Findings = append(g.Findings, f)
 		return
 	}
-	if kind == CalleeDoesNotAllow {
-		f.Message = fmt.Sprintf("%s declares %s outbound, but %s does not accept %s inbound, so every call is denied; to allow it, %s",
-			on.Ref, in.Peer, in.Peer, on.Ref, fix(peer, on.Ref, v1alpha1.DirectionInbound))
-	} else {
-		f.Message = fmt.Sprintf("%s accepts %s inbound, but %s does not declare %s outbound, so no traffic is allowed; to allow it, %s",
-			on.Ref, in.Peer, in.Peer, on.Ref, fix(peer, on.Ref, v1alpha1.DirectionOutbound))
-	}
+	// The message is written once the graph is built (BuildFleet).
+	g.pending = append(g.pending, pendingMessage{finding: len(g.Findings), peer: peer})
 	g.Findings = append(g.Findings, f)
+}
+
+// pendingMessage is a one-sided finding whose message is still to be
+// written; peer is the side that has to add the declaration.
+type pendingMessage struct {
+	finding int
+	peer    *Node
 }
 
 func (g *Graph) dangling(on *Node, in Intent, outbound bool) {

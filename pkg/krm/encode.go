@@ -10,6 +10,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/lattice-dev/lattice/pkg/par"
 )
 
 // Encode marshals a typed object to YAML with sorted keys. obj must be a
@@ -87,7 +89,7 @@ func nodeBytes(n *yaml.Node) ([]byte, error) {
 func texts(items []Out) ([][]byte, error) {
 	out := make([][]byte, len(items))
 	errs := make([]error, len(items))
-	Parallel(len(items), func(i int) { out[i], errs[i] = items[i].bytes() })
+	par.For(len(items), func(i int) { out[i], errs[i] = items[i].bytes() })
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -129,7 +131,7 @@ func ResourceList(items []Out, fnConfig *yaml.RNode, results framework.Results) 
 	// Items are indented on every core, each into its own exact region of
 	// the one output buffer.
 	offs := make([]int, len(ts)+1)
-	Parallel(len(ts), func(i int) { offs[i+1] = indentedLen(ts[i], "- ", "  ") })
+	par.For(len(ts), func(i int) { offs[i+1] = indentedLen(ts[i], "- ", "  ") })
 	for i := range ts {
 		offs[i+1] += offs[i]
 	}
@@ -143,7 +145,7 @@ func ResourceList(items []Out, fnConfig *yaml.RNode, results framework.Results) 
 		b = append(b, '\n')
 		base := len(b)
 		b = b[:base+offs[len(ts)]]
-		Parallel(len(ts), func(i int) {
+		par.For(len(ts), func(i int) {
 			region := b[base+offs[i] : base+offs[i] : base+offs[i+1]]
 			appendIndented(region, ts[i], "- ", "  ")
 		})
@@ -164,7 +166,7 @@ func ResourceList(items []Out, fnConfig *yaml.RNode, results framework.Results) 
 func WriteStream(w io.Writer, items []Out) error {
 	clean := make([]Out, len(items))
 	errs := make([]error, len(items))
-	Parallel(len(items), func(i int) {
+	par.For(len(items), func(i int) {
 		it := items[i]
 		if it.Node != nil {
 			it.Node = it.Node.Copy()

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/lattice-dev/lattice/pkg/par"
 )
 
 // Item is one input object with where it came from.
@@ -90,7 +92,7 @@ func ParseStream(data []byte, file string) ([]Item, error) {
 	if len(docs) > 2*MaxItems {
 		return nil, fmt.Errorf("%s: %d documents; lattice reads at most %d objects (%s)", file, len(docs), MaxItems, limitsDoc)
 	}
-	Parallel(len(docs), func(i int) {
+	par.For(len(docs), func(i int) {
 		d := &docs[i]
 		text := strings.Join(lines[d.start:d.end], "")
 		if strings.TrimSpace(text) == "" {

@@ -5,14 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
-	"sync"
 	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/lattice-dev/lattice/pkg/par"
 )
 
 // ReadResourceList reads a KRM ResourceList within the input limits.
@@ -53,7 +53,7 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 		return nil, nil, fmt.Errorf("cannot read ResourceList: functionConfig must be an object (a map), got %s", kindName(fnConfig.YNode().Kind))
 	}
 	errs := make([]*LimitError, len(nodes))
-	Parallel(len(nodes), func(i int) {
+	par.For(len(nodes), func(i int) {
 		errs[i] = checkObject(nodes[i].YNode(), isLatticeKind(nodes[i].YNode()))
 	})
 	items := make([]Item, len(nodes))
@@ -180,7 +180,7 @@ func parseSplit(skeleton []byte, chunks [][]byte) ([]*yaml.RNode, *yaml.RNode, s
 	}
 	nodes := make([]*yaml.RNode, len(chunks))
 	var failed atomic.Bool
-	Parallel(len(chunks), func(i int) {
+	par.For(len(chunks), func(i int) {
 		if failed.Load() {
 			return
 		}
@@ -215,34 +215,4 @@ func parseItem(chunk []byte) (*yaml.RNode, error) {
 		return nil, errNotOneItem
 	}
 	return yaml.NewRNode(doc.Content[0].Content[0]), nil
-}
-
-// Parallel calls f(i) for i in [0, n) on GOMAXPROCS goroutines, handing
-// out indexes in small batches. Callers write results by index, so the
-// outcome does not depend on scheduling.
-func Parallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 || n < 4 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	batch := max(1, n/(workers*16))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				lo := int(next.Add(int64(batch))) - batch
-				if lo >= n {
-					return
-				}
-				for i := lo; i < min(lo+batch, n); i++ {
-					f(i)
-				}
-			}
-		})
-	}
-	wg.Wait()
 }

@@ -6,6 +6,8 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/lattice-dev/lattice/pkg/par"
 )
 
 // marshalResults is yaml.Marshal(results) (kyaml's yaml.v3 encoder, two
@@ -21,7 +23,7 @@ func marshalResults(results framework.Results) ([]byte, error) {
 	const per = 256
 	parts := make([][]byte, (len(results)+per-1)/per)
 	errs := make([]error, len(parts))
-	Parallel(len(parts), func(i int) {
+	par.For(len(parts), func(i int) {
 		var b []byte
 		for _, r := range results[i*per : min((i+1)*per, len(results))] {
 			if out, ok := appendResult(b, r); ok {

@@ -30,6 +30,7 @@ import (
 	"github.com/lattice-dev/lattice/pkg/derive"
 	"github.com/lattice-dev/lattice/pkg/graph"
 	"github.com/lattice-dev/lattice/pkg/krm"
+	"github.com/lattice-dev/lattice/pkg/par"
 )
 
 // Mode says who called the renderer.
@@ -106,7 +107,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		errs       field.ErrorList
 	}
 	dec := make([]decoded, len(sources))
-	krm.Parallel(len(sources), func(i int) {
+	par.For(len(sources), func(i int) {
 		s, errs := krm.DecodeService(sources[i].item.Node)
 		if len(errs) > 0 {
 			dec[i].decodeErrs = errs
@@ -179,7 +180,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		errs field.ErrorList
 	}
 	per := make([]perService, len(nodes))
-	krm.Parallel(len(nodes), func(i int) {
+	par.For(len(nodes), func(i int) {
 		per[i].d, per[i].errs = derive.Service(derive.Input{Service: nodes[i].Service, Platform: r.platform, Graph: g})
 	})
 	for i, n := range nodes {
@@ -195,7 +196,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		return r.fail(out, items)
 	}
 	metas := make([]krm.Meta, len(derived))
-	krm.Parallel(len(derived), func(i int) { metas[i] = meta(derived[i]) })
+	par.For(len(derived), func(i int) { metas[i] = meta(derived[i]) })
 	r.collisions(derived, metas, passthrough, bySource)
 	if r.failed() {
 		return r.fail(out, items)
@@ -486,7 +487,7 @@ func (r *renderer) assemble(derived []derive.Derived, metas []krm.Meta, passthro
 	// then appended in derived order.
 	encoded := make([][]byte, len(derived))
 	encErrs := make([]error, len(derived))
-	krm.Parallel(len(derived), func(i int) {
+	par.For(len(derived), func(i int) {
 		d := derived[i]
 		ann := d.Object.GetAnnotations()
 		if ann == nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lattice-dev/lattice/pkg/derive"
 	"github.com/lattice-dev/lattice/pkg/krm"
+	"github.com/lattice-dev/lattice/pkg/par"
 	"github.com/lattice-dev/lattice/pkg/validate"
 )
 
@@ -20,7 +21,7 @@ func (r *renderer) validateOutput(derived []derive.Derived, bySource map[string]
 		return
 	}
 	problems := make([][]validate.Problem, len(derived))
-	krm.Parallel(len(derived), func(i int) {
+	par.For(len(derived), func(i int) {
 		data, err := krm.Encode(derived[i].Object)
 		var obj map[string]any
 		if err == nil {
