@@ -19,6 +19,9 @@ import (
 // Upstream structs serialise empty status blocks and a null
 // creationTimestamp; neither belongs in rendered manifests.
 func Encode(obj any) ([]byte, error) {
+	if out, ok := encodeDirectSized(obj); ok {
+		return out, nil
+	}
 	if out, ok := encodeTyped(obj); ok {
 		return out, nil
 	}

@@ -112,16 +112,28 @@ func TestTypedTreeMatchesJSON(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of %d random objects took the typed path", typed, total)
+	t.Logf("%d of %d random objects took the typed path, %d the direct writer", typed, total, directTaken)
 	if typed < total/2 {
 		t.Errorf("only %d of %d objects took the typed path", typed, total)
 	}
 }
 
+// directTaken counts objects the direct writer took in compareTyped.
+var directTaken int
+
 // compareTyped checks one object and reports whether the typed path took it.
 func compareTyped(t testing.TB, obj any, what string) bool {
 	t.Helper()
 	want, wantErr := encodeViaJSON(obj)
+	if got, ok := encodeDirect(obj, 0); ok {
+		directTaken++
+		if wantErr != nil {
+			t.Fatalf("%s: direct writer wrote an object encoding/json rejects (%v):\n%s", what, wantErr, got)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%s: direct writer differs\n--- direct\n%s\n--- json\n%s", what, got, want)
+		}
+	}
 	got, ok := encodeTyped(obj)
 	if !ok {
 		return false

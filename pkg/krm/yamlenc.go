@@ -309,29 +309,34 @@ func (e *yamlWriter) sequence(arr []jnode, indent int, inline bool) {
 			e.indent(indent)
 		}
 		e.buf = append(e.buf, '-')
-		switch v.kind {
-		case 'o':
-			if v.n == 0 {
-				e.buf = append(e.buf, " {}\n"...)
-				continue
-			}
-			e.buf = append(e.buf, ' ')
-			e.mapping(e.entries(v), indent+2, true)
-		case 'a':
-			if v.n == 0 {
-				e.buf = append(e.buf, " []\n"...)
-				continue
-			}
-			e.buf = append(e.buf, ' ')
-			e.sequence(e.entries(v), indent+2, true)
-		default:
-			e.buf = append(e.buf, ' ')
-			e.scalar(v, indent+2)
-			e.buf = append(e.buf, '\n')
-		}
+		e.item(v, indent)
 		if !e.ok {
 			return
 		}
+	}
+}
+
+// item writes a sequence entry after its "-" at indent.
+func (e *yamlWriter) item(v jnode, indent int) {
+	switch v.kind {
+	case 'o':
+		if v.n == 0 {
+			e.buf = append(e.buf, " {}\n"...)
+			return
+		}
+		e.buf = append(e.buf, ' ')
+		e.mapping(e.entries(v), indent+2, true)
+	case 'a':
+		if v.n == 0 {
+			e.buf = append(e.buf, " []\n"...)
+			return
+		}
+		e.buf = append(e.buf, ' ')
+		e.sequence(e.entries(v), indent+2, true)
+	default:
+		e.buf = append(e.buf, ' ')
+		e.scalar(v, indent+2)
+		e.buf = append(e.buf, '\n')
 	}
 }
 
