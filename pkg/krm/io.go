@@ -24,6 +24,43 @@ type Item struct {
 	// the user).
 	Lines      bool
 	LineOffset int
+	// raw is the item's text when it can be parsed again on its own (a
+	// ResourceList item in the common layout); slim is set once Slim has
+	// dropped the node's body.
+	raw  []byte
+	slim bool
+}
+
+// Slim replaces the node by one that keeps only apiVersion, kind and
+// metadata, for a LatticeService whose spec is decoded: with 10,000
+// services the parsed specs were the largest part of the live heap (#8).
+// Full gives back the node as read. Items that cannot be parsed again
+// keep their node.
+func (it *Item) Slim() {
+	if it.raw == nil || it.slim {
+		return
+	}
+	n := it.Node.YNode()
+	stub := &yaml.Node{Kind: n.Kind, Style: n.Style, Tag: n.Tag, Line: n.Line, Column: n.Column}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "apiVersion", "kind", "metadata":
+			stub.Content = append(stub.Content, n.Content[i], n.Content[i+1])
+		}
+	}
+	it.Node, it.slim = yaml.NewRNode(stub), true
+}
+
+// Full is the item's node as read, parsed again if Slim dropped its body.
+func (it Item) Full() *yaml.RNode {
+	if !it.slim {
+		return it.Node
+	}
+	n, err := parseItem(it.raw)
+	if err != nil {
+		return it.Node // cannot happen: the same text parsed before
+	}
+	return n
 }
 
 // ReadPaths reads YAML files and directories in a stable order, keeping

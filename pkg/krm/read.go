@@ -32,7 +32,7 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 	if err := scanInput(data, "stdin"); err != nil {
 		return nil, nil, fmt.Errorf("cannot read ResourceList: %w", err)
 	}
-	nodes, fnConfig, kind, err := parseResourceList(data)
+	nodes, chunks, fnConfig, kind, err := parseResourceList(data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot read ResourceList: %w", err)
 	}
@@ -62,6 +62,9 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 			return nil, nil, fmt.Errorf("cannot read ResourceList: items[%d] (%s): %w", i, describe(n.YNode()), errs[i])
 		}
 		items[i] = Item{Node: n}
+		if chunks != nil {
+			items[i].raw = chunks[i]
+		}
 		if p, idx, err := kioutil.GetFileAnnotations(n); err == nil && p != "" {
 			items[i].File = p
 			items[i].Index, _ = strconv.Atoi(idx)
@@ -75,19 +78,21 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 	return items, fnConfig, nil
 }
 
-func parseResourceList(data []byte) ([]*yaml.RNode, *yaml.RNode, string, error) {
+// parseResourceList parses data; chunks are the items' texts when they
+// were cut apart (nil when kyaml read the whole list).
+func parseResourceList(data []byte) (nodes []*yaml.RNode, chunks [][]byte, fnConfig *yaml.RNode, kind string, err error) {
 	if skeleton, chunks, ok := splitResourceList(data); ok {
 		if len(chunks) > MaxItems {
 			// Refuse a flood of items before parsing them.
-			return nil, nil, "", fmt.Errorf("%d items; lattice reads at most %d (%s)", len(chunks), MaxItems, limitsDoc)
+			return nil, nil, nil, "", fmt.Errorf("%d items; lattice reads at most %d (%s)", len(chunks), MaxItems, limitsDoc)
 		}
 		if nodes, fnConfig, kind, ok := parseSplit(skeleton, chunks); ok {
-			return nodes, fnConfig, kind, nil
+			return nodes, chunks, fnConfig, kind, nil
 		}
 	}
 	br := &kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}
-	nodes, err := br.Read()
-	return nodes, br.FunctionConfig, br.WrappingKind, err
+	nodes, err = br.Read()
+	return nodes, nil, br.FunctionConfig, br.WrappingKind, err
 }
 
 // splitResourceList cuts the items of a ResourceList apart. skeleton is

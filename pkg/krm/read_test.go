@@ -49,7 +49,7 @@ func TestSplitParseMatchesKyaml(t *testing.T) {
 		data := []byte(in)
 		br := &kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}
 		wantNodes, wantErr := br.Read()
-		nodes, fc, kind, err := parseResourceList(data)
+		nodes, _, fc, kind, err := parseResourceList(data)
 		if (err != nil) != (wantErr != nil) {
 			t.Errorf("case %d: error %v, kyaml %v", i, err, wantErr)
 			continue

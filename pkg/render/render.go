@@ -59,6 +59,8 @@ type Output struct {
 	// untouched input.
 	Failed bool
 	// Graph, Platform and Derived describe the render for graph/explain.
+	// Derived is nil in Function mode, which releases each object once it
+	// is encoded.
 	Graph    *graph.Graph
 	Platform *v1alpha1.Platform
 	Derived  []derive.Derived
@@ -69,6 +71,7 @@ type Output struct {
 
 type source struct {
 	item    krm.Item
+	index   int // in the input items
 	service *v1alpha1.LatticeService
 }
 
@@ -107,11 +110,19 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		errs       field.ErrorList
 	}
 	dec := make([]decoded, len(sources))
+	// Memory (#8): in function mode a decoded spec's node is slimmed to its
+	// metadata (krm.Item.Slim); a failed render parses it again for its
+	// output. kpt's write-back keeps sources, so their nodes stay.
+	slim := mode == Function && !r.keepSources(items)
 	par.For(len(sources), func(i int) {
 		s, errs := krm.DecodeService(sources[i].item.Node)
 		if len(errs) > 0 {
 			dec[i].decodeErrs = errs
 			return
+		}
+		if slim {
+			sources[i].item.Slim()
+			items[sources[i].index] = sources[i].item
 		}
 		v1alpha1.DefaultService(s)
 		r.pin(s)
@@ -208,7 +219,9 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	if r.enroll(passthrough, g); r.failed() {
 		return r.fail(out, items)
 	}
-	out.Derived = derived
+	if mode != Function {
+		out.Derived = derived
+	}
 
 	outs, err := r.assemble(derived, metas, passthrough, sources, keep)
 	if err != nil {
@@ -225,14 +238,14 @@ func (r *renderer) classify(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item,
 	var passthrough []krm.Item
 	var sources []source
 	var platforms []krm.Item
-	for _, it := range items {
+	for i, it := range items {
 		apiVersion, kind := it.Node.GetApiVersion(), it.Node.GetKind()
 		if group, _, _ := strings.Cut(apiVersion, "/"); group == v1alpha1.Group {
 			switch {
 			case apiVersion != v1alpha1.APIVersion:
 				r.errorf(it, nil, "apiVersion", "%s %s uses apiVersion %q; this lattice understands %s", kind, it.Node.GetName(), apiVersion, v1alpha1.APIVersion)
 			case kind == v1alpha1.KindLatticeService:
-				sources = append(sources, source{item: it})
+				sources = append(sources, source{item: it, index: i})
 			case kind == v1alpha1.KindImageLock:
 				r.locks = append(r.locks, it)
 				if r.mode == Function {
@@ -505,6 +518,11 @@ func (r *renderer) assemble(derived []derive.Derived, metas []krm.Meta, passthro
 		}
 		d.Object.SetAnnotations(ann)
 		encoded[i], encErrs[i] = krm.Encode(d.Object)
+		if r.mode == Function {
+			// Memory (#8): the typed object is not needed again; with
+			// 10,000 services they are a quarter of the live heap.
+			derived[i].Object = nil
+		}
 	})
 	for i := range derived {
 		if err := encErrs[i]; err != nil {
@@ -681,7 +699,7 @@ func (r *renderer) fail(out *Output, items []krm.Item) *Output {
 	out.Failed = true
 	out.Items = make([]krm.Out, len(items))
 	for i, it := range items {
-		out.Items[i] = krm.Out{Node: it.Node}
+		out.Items[i] = krm.Out{Node: it.Full()}
 	}
 	out.Results = r.sorted()
 	return out
