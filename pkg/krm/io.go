@@ -45,10 +45,23 @@ func (it *Item) Slim() {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch n.Content[i].Value {
 		case "apiVersion", "kind", "metadata":
-			stub.Content = append(stub.Content, n.Content[i], n.Content[i+1])
+			// Copies: the parser allocates an item's nodes together, and
+			// one node kept would keep them all.
+			stub.Content = append(stub.Content, deepCopy(n.Content[i]), deepCopy(n.Content[i+1]))
 		}
 	}
 	it.Node, it.slim = yaml.NewRNode(stub), true
+}
+
+func deepCopy(n *yaml.Node) *yaml.Node {
+	c := *n
+	if n.Content != nil {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, k := range n.Content {
+			c.Content[i] = deepCopy(k)
+		}
+	}
+	return &c
 }
 
 // Full is the item's node as read, parsed again if Slim dropped its body.
