@@ -45,33 +45,12 @@ type directWriter struct {
 // wfn writes v at p.
 type wfn func(w *directWriter, v reflect.Value, p pos, depth int)
 
-var writers sync.Map // reflect.Type → wentry
-
-type wentry struct {
-	f wfn
-}
+var writers sync.Map // reflect.Type → wfn
 
 func writerFor(t reflect.Type) wfn {
-	if e, ok := writers.Load(t); ok {
-		return e.(wentry).f
-	}
-	// Recursive types resolve through an indirection published first.
-	var (
-		wg sync.WaitGroup
-		f  wfn
-	)
-	wg.Add(1)
-	e, loaded := writers.LoadOrStore(t, wentry{func(w *directWriter, v reflect.Value, p pos, depth int) {
-		wg.Wait()
-		f(w, v, p, depth)
-	}})
-	if loaded {
-		return e.(wentry).f
-	}
-	f = newWriter(t)
-	wg.Done()
-	writers.Store(t, wentry{f})
-	return f
+	return planFor(&writers, t, newWriter, func(wait func() wfn) wfn {
+		return func(w *directWriter, v reflect.Value, p pos, depth int) { wait()(w, v, p, depth) }
+	})
 }
 
 // subtree writes v through the typed encoder's tree.

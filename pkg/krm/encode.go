@@ -25,6 +25,12 @@ func Encode(obj any) ([]byte, error) {
 	if out, ok := encodeTyped(obj); ok {
 		return out, nil
 	}
+	return encodeJSON(obj)
+}
+
+// encodeJSON goes through encoding/json: for what the typed paths decline,
+// and the reference they must match byte for byte.
+func encodeJSON(obj any) ([]byte, error) {
 	data, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err

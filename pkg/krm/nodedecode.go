@@ -41,25 +41,9 @@ var (
 )
 
 func decoderFor(t reflect.Type) decFn {
-	if f, ok := decoders.Load(t); ok {
-		return f.(decFn)
-	}
-	var (
-		wg sync.WaitGroup
-		f  decFn
-	)
-	wg.Add(1)
-	fi, loaded := decoders.LoadOrStore(t, decFn(func(n *yaml.Node, v reflect.Value, depth int, flow bool) bool {
-		wg.Wait()
-		return f(n, v, depth, flow)
-	}))
-	if loaded {
-		return fi.(decFn)
-	}
-	f = newDecoder(t)
-	wg.Done()
-	decoders.Store(t, f)
-	return f
+	return planFor(&decoders, t, newDecoder, func(wait func() decFn) decFn {
+		return func(n *yaml.Node, v reflect.Value, depth int, flow bool) bool { return wait()(n, v, depth, flow) }
+	})
 }
 
 // plainNode reports whether n is free of what decodeNode leaves to JSON.
@@ -137,7 +121,9 @@ func newDecoder(t reflect.Type) decFn {
 			}
 			return isNull(n, flow)
 		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		signed := t.Kind() <= reflect.Int64
 		return func(n *yaml.Node, v reflect.Value, depth int, flow bool) bool {
 			if !plainNode(n, depth) || n.Kind != yaml.ScalarNode {
 				return false
@@ -148,23 +134,13 @@ func newDecoder(t reflect.Type) decFn {
 			if !isDecimalInt(n.Value) {
 				return false
 			}
-			i, err := strconv.ParseInt(n.Value, 10, 64)
-			if err != nil || v.OverflowInt(i) {
-				return false
-			}
-			v.SetInt(i)
-			return true
-		}
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return func(n *yaml.Node, v reflect.Value, depth int, flow bool) bool {
-			if !plainNode(n, depth) || n.Kind != yaml.ScalarNode {
-				return false
-			}
-			if n.Tag != "!!int" {
-				return isNull(n, flow)
-			}
-			if !isDecimalInt(n.Value) {
-				return false
+			if signed {
+				i, err := strconv.ParseInt(n.Value, 10, 64)
+				if err != nil || v.OverflowInt(i) {
+					return false
+				}
+				v.SetInt(i)
+				return true
 			}
 			u, err := strconv.ParseUint(n.Value, 10, 64)
 			if err != nil || v.OverflowUint(u) {

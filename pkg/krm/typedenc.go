@@ -51,25 +51,30 @@ var (
 )
 
 func encoderFor(t reflect.Type) encFn {
-	if f, ok := encoders.Load(t); ok {
-		return f.(encFn)
+	return planFor(&encoders, t, newEncoder, func(wait func() encFn) encFn {
+		return func(b *treeBuilder, v reflect.Value, depth int) jnode { return wait()(b, v, depth) }
+	})
+}
+
+// planFor returns t's plan from cache, building it once. A recursive type
+// meets its own plan while it is being built: it gets indirect(wait),
+// which runs the plan once it exists, as encoding/json does.
+func planFor[F any](cache *sync.Map, t reflect.Type, build func(reflect.Type) F, indirect func(wait func() F) F) F {
+	if f, ok := cache.Load(t); ok {
+		return f.(F)
 	}
-	// Recursive types: publish an indirection first, as encoding/json does.
 	var (
 		wg sync.WaitGroup
-		f  encFn
+		f  F
 	)
 	wg.Add(1)
-	fi, loaded := encoders.LoadOrStore(t, encFn(func(b *treeBuilder, v reflect.Value, depth int) jnode {
-		wg.Wait()
-		return f(b, v, depth)
-	}))
+	fi, loaded := cache.LoadOrStore(t, indirect(func() F { wg.Wait(); return f }))
 	if loaded {
-		return fi.(encFn)
+		return fi.(F)
 	}
-	f = newEncoder(t)
+	f = build(t)
 	wg.Done()
-	encoders.Store(t, f)
+	cache.Store(t, f)
 	return f
 }
 

@@ -2,7 +2,6 @@ package krm
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -22,19 +21,6 @@ import (
 	gwv1a2 "sigs.k8s.io/gateway-api/apis/v1alpha2"
 	"sigs.k8s.io/randfill"
 )
-
-// encodeViaJSON is Encode as it was before the typed encoder: the
-// reference the typed path must match byte for byte.
-func encodeViaJSON(obj any) ([]byte, error) {
-	data, err := json.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	if out, ok := fastYAML(data); ok {
-		return out, nil
-	}
-	return encodeSlow(data)
-}
 
 // The kinds lattice emits, and some it may.
 var typedKinds = []func() any{
@@ -124,7 +110,7 @@ var directTaken int
 // compareTyped checks one object and reports whether the typed path took it.
 func compareTyped(t testing.TB, obj any, what string) bool {
 	t.Helper()
-	want, wantErr := encodeViaJSON(obj)
+	want, wantErr := encodeJSON(obj)
 	if got, ok := encodeDirect(obj, 0); ok {
 		directTaken++
 		if wantErr != nil {
@@ -248,7 +234,7 @@ func TestTypedTreeEdgeCases(t *testing.T) {
 			}
 			// And Encode, whatever path it takes, equals the reference.
 			got, err := Encode(c.obj)
-			want, wantErr := encodeViaJSON(c.obj)
+			want, wantErr := encodeJSON(c.obj)
 			if (err != nil) != (wantErr != nil) || !bytes.Equal(got, want) {
 				t.Fatalf("Encode = %q, %v; reference %q, %v", got, err, want, wantErr)
 			}
