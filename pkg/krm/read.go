@@ -53,13 +53,11 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 		return nil, nil, fmt.Errorf("cannot read ResourceList: functionConfig must be an object (a map), got %s", kindName(fnConfig.YNode().Kind))
 	}
 	errs := make([]*LimitError, len(nodes))
-	par.For(len(nodes), func(i int) {
-		errs[i] = checkObject(nodes[i].YNode(), isLatticeKind(nodes[i].YNode()))
-	})
 	items := make([]Item, len(nodes))
-	for i, n := range nodes {
-		if errs[i] != nil {
-			return nil, nil, fmt.Errorf("cannot read ResourceList: items[%d] (%s): %w", i, describe(n.YNode()), errs[i])
+	par.For(len(nodes), func(i int) {
+		n := nodes[i]
+		if errs[i] = checkObject(n.YNode(), isLatticeKind(n.YNode())); errs[i] != nil {
+			return // kyaml's accessors below may panic on such an object
 		}
 		items[i] = Item{Node: n}
 		if chunks != nil {
@@ -68,6 +66,11 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 		if p, idx, err := kioutil.GetFileAnnotations(n); err == nil && p != "" {
 			items[i].File = p
 			items[i].Index, _ = strconv.Atoi(idx)
+		}
+	})
+	for i, n := range nodes {
+		if errs[i] != nil {
+			return nil, nil, fmt.Errorf("cannot read ResourceList: items[%d] (%s): %w", i, describe(n.YNode()), errs[i])
 		}
 	}
 	if fnConfig != nil {

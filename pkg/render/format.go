@@ -2,27 +2,31 @@ package render
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+
+	"github.com/lattice-dev/lattice/pkg/par"
 )
 
 // Format renders results for humans, one line each: kustomize never shows
 // KRM results, so stderr is the only place a user sees why a build failed.
 func Format(results framework.Results) string {
-	var b strings.Builder
-	for _, r := range results {
-		b.WriteString(Line(r))
+	lines := make([]string, len(results))
+	par.For(len(results), func(i int) {
+		r := results[i]
+		line := Line(r)
 		if r.File != nil && r.File.Path != "" {
-			if line := r.Tags["line"]; line != "" {
-				fmt.Fprintf(&b, " (%s:%s)", r.File.Path, line)
+			if n := r.Tags["line"]; n != "" {
+				line += " (" + r.File.Path + ":" + n + ")"
 			} else {
-				fmt.Fprintf(&b, " (%s, document %d)", r.File.Path, r.File.Index)
+				line += " (" + r.File.Path + ", document " + strconv.Itoa(r.File.Index) + ")"
 			}
 		}
-		b.WriteByte('\n')
-	}
-	return b.String()
+		lines[i] = line + "\n"
+	})
+	return strings.Join(lines, "")
 }
 
 // Line is one result without its location: "severity: Kind ns/name:

@@ -113,7 +113,8 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	// Memory (#8): in function mode a decoded spec's node is slimmed to its
 	// metadata (krm.Item.Slim); a failed render parses it again for its
 	// output. kpt's write-back keeps sources, so their nodes stay.
-	slim := mode == Function && !r.keepSources(items)
+	keep := r.keepSources(items)
+	slim := mode == Function && !keep
 	par.For(len(sources), func(i int) {
 		s, errs := krm.DecodeService(sources[i].item.Node)
 		if len(errs) > 0 {
@@ -174,7 +175,6 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	r.findings(g, bySource)
 	// Stale derived objects go before namespaces are counted: a Namespace
 	// lattice emitted last time is emitted again, not taken as the user's.
-	keep := r.keepSources(items)
 	passthrough = r.dropStale(passthrough, keep)
 	shared := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough)}
 	r.problems(derive.Check(shared), bySource)
