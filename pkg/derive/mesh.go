@@ -12,6 +12,7 @@ import (
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
+	"github.com/lattice-dev/lattice/pkg/par"
 )
 
 // The mesh is Istio ambient. Identity: every service runs as its own
@@ -57,9 +58,12 @@ func Mesh(in Input) ([]Derived, field.ErrorList) {
 func sharedMesh(in SharedInput) []Derived {
 	out := baseline(in)
 	byNS := servicesByNamespace(in.Graph)
-	for _, ns := range slices.Sorted(maps.Keys(byNS)) {
-		nodes := byNS[ns]
-		out = append(out, namespace(in, ns, nodes)...)
+	nss := slices.Sorted(maps.Keys(byNS))
+	// Namespaces are independent: derived on every core, kept in order.
+	per := make([][]Derived, len(nss))
+	par.For(len(nss), func(i int) {
+		ns, nodes := nss[i], byNS[nss[i]]
+		d := namespace(in, ns, nodes)
 		entries := serviceEntries(ns, nodes)
 		var users []string
 		for _, n := range nodes {
@@ -68,9 +72,12 @@ func sharedMesh(in SharedInput) []Derived {
 			}
 		}
 		if len(users) > 0 {
-			out = append(out, waypoint(ns, users)...)
+			d = append(d, waypoint(ns, users)...)
 		}
-		out = append(out, entries...)
+		per[i] = append(d, entries...)
+	})
+	for _, d := range per {
+		out = append(out, d...)
 	}
 	return out
 }
@@ -79,11 +86,13 @@ func sharedMesh(in SharedInput) []Derived {
 // identities a service would share with infrastructure, namespaces lattice
 // cannot enroll, ports the mesh does not carry, conflicting egress.
 func checkMesh(in SharedInput) []Problem {
-	var ps []Problem
 	gw := in.Platform.Spec.Gateway
 	byNS := servicesByNamespace(in.Graph)
-	for _, ns := range slices.Sorted(maps.Keys(byNS)) {
-		nodes := byNS[ns]
+	nss := slices.Sorted(maps.Keys(byNS))
+	per := make([][]Problem, len(nss))
+	par.For(len(nss), func(i int) {
+		ns, nodes := nss[i], byNS[nss[i]]
+		var ps []Problem
 		for _, n := range nodes {
 			s := n.Service
 			switch {
@@ -101,7 +110,11 @@ func checkMesh(in SharedInput) []Problem {
 			ps = append(ps, Problem{Source: nodes[0].Ref.String(), Field: "metadata.namespace", Warning: true,
 				Message: fmt.Sprintf("namespace %s is not in this render, so lattice cannot label it %s: %s; until it is, its pods are outside the mesh and none of their policies are enforced. Add the Namespace, or set Platform spec.mesh.manageNamespaces: true", ns, LabelDataplaneMode, DataplaneAmbient)})
 		}
-		ps = append(ps, egressConflicts(nodes)...)
+		per[i] = append(ps, egressConflicts(nodes)...)
+	})
+	var ps []Problem
+	for _, p := range per {
+		ps = append(ps, p...)
 	}
 	return ps
 }
