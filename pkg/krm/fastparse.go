@@ -30,9 +30,8 @@ func fastParseItem(chunk []byte) (*yaml.Node, bool) {
 	if !ok {
 		return nil, false
 	}
-	// A block line yields at most a key, a value and the collections that
-	// start on it; flow punctuation adds entries. Underestimates only cost
-	// another slab.
+	// A block line yields a key and a value (and "- " an entry's mapping);
+	// flow punctuation adds entries. Underestimates only cost another slab.
 	est := 2*lines + extra + 4
 	p := fastParser{
 		src:   string(chunk),
@@ -66,21 +65,28 @@ const (
 func scanChunk(b []byte) (lines, extra int, ascii, ok bool) {
 	ascii = true
 	lineStart := 0
+	indent := true // only spaces so far on this line
 	for i, c := range b {
 		switch {
 		case c >= 0x20 && c < 0x7f:
 			switch c {
-			case ',':
-				extra += 2
-			case '[', '{':
-				extra += 3
+			case ',', '{':
+				extra += 2 // a key and its value (or an entry, and one spare)
+			case '[':
+				extra++ // the first entry; the collection is the line's value
+			case '-':
+				if indent {
+					extra++ // a sequence entry's mapping
+				}
 			}
+			indent = indent && c == ' '
 		case c == '\n':
 			if i-lineStart > maxFastLine {
 				return 0, 0, false, false
 			}
 			lines++
 			lineStart = i + 1
+			indent = true
 		case c >= 0x80:
 			ascii = false
 		default:

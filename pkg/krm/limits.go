@@ -165,7 +165,7 @@ func checkObject(n *yaml.Node, lattice bool) *LimitError {
 		return e
 	}
 	c := &limitChecker{lattice: lattice}
-	c.walk(n, 0, nil)
+	c.walk(n, 0, make([]pathSeg, 0, 16))
 	if c.err == nil && c.aliases {
 		c.expand(n)
 	}
