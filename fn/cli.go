@@ -87,14 +87,10 @@ func function(stdin io.Reader, stdout, stderr io.Writer) error {
 		return exitErr{exitError}
 	}
 	out := render.Render(items, fnConfig, render.Function)
-	// The whole ResourceList first: a failed encoding must not leave half
-	// of one on stdout.
-	data, err := krm.ResourceList(out.Items, fnConfig, out.Results)
-	if err != nil {
-		return err
-	}
 	fmt.Fprint(stderr, render.Format(out.Results))
-	if _, err := stdout.Write(data); err != nil {
+	// WriteResourceList encodes everything before it writes: a failed
+	// encoding leaves nothing on stdout.
+	if err := krm.WriteResourceList(stdout, out.Items, fnConfig, out.Results); err != nil {
 		return err
 	}
 	if out.Failed {

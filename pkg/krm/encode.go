@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -108,66 +109,111 @@ func texts(items []Out) ([][]byte, error) {
 }
 
 // WriteResourceList writes items, the functionConfig and results as a
-// ResourceList, the KRM function wire format, with one call: nothing is
-// written when encoding fails.
+// ResourceList, the KRM function wire format. Everything is encoded before
+// the first write, so nothing is written when encoding fails; the text is
+// then written in pieces of about 4 MiB rather than built whole (#8: a
+// buffer the size of the output was a twentieth of a 10,000-service
+// render's memory).
 func WriteResourceList(w io.Writer, items []Out, fnConfig *yaml.RNode, results framework.Results) error {
-	b, err := ResourceList(items, fnConfig, results)
+	rl, err := prepareResourceList(items, fnConfig, results)
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(b)
-	return err
+	return rl.emit(4<<20, func(b []byte) error {
+		_, err := w.Write(b)
+		return err
+	})
 }
 
-// ResourceList is the text WriteResourceList writes, built in one buffer
-// of about its final size.
+// ResourceList is the text WriteResourceList writes, in one buffer.
 func ResourceList(items []Out, fnConfig *yaml.RNode, results framework.Results) ([]byte, error) {
+	rl, err := prepareResourceList(items, fnConfig, results)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	err = rl.emit(rl.size(), func(b []byte) error {
+		out = b
+		return nil
+	})
+	return out, err
+}
+
+// encodedList is a ResourceList with every part encoded.
+type encodedList struct {
+	items   [][]byte
+	offs    []int // offs[i] is where item i starts in the indented items
+	fc, res []byte
+}
+
+const resourceListHead = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
+
+func prepareResourceList(items []Out, fnConfig *yaml.RNode, results framework.Results) (*encodedList, error) {
 	ts, err := texts(items)
 	if err != nil {
 		return nil, err
 	}
-	var fc, res []byte
+	rl := &encodedList{items: ts, offs: make([]int, len(ts)+1)}
 	if fnConfig != nil && !yaml.IsMissingOrNull(fnConfig) {
-		if fc, err = nodeBytes(fnConfig.YNode()); err != nil {
+		if rl.fc, err = nodeBytes(fnConfig.YNode()); err != nil {
 			return nil, err
 		}
 	}
 	if len(results) > 0 {
-		if res, err = marshalResults(results); err != nil {
+		if rl.res, err = marshalResults(results); err != nil {
 			return nil, err
 		}
 	}
-	// Items are indented on every core, each into its own exact region of
-	// the one output buffer.
-	offs := make([]int, len(ts)+1)
-	par.For(len(ts), func(i int) { offs[i+1] = indentedLen(ts[i], "- ", "  ") })
+	par.For(len(ts), func(i int) { rl.offs[i+1] = indentedLen(ts[i], "- ", "  ") })
 	for i := range ts {
-		offs[i+1] += offs[i]
+		rl.offs[i+1] += rl.offs[i]
 	}
-	const head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
-	size := len(head) + offs[len(ts)] + indentedSize(fc) + len(res) + 64
-	b := make([]byte, 0, size)
-	if len(items) == 0 {
-		b = append(b, head...)
+	return rl, nil
+}
+
+func (rl *encodedList) size() int {
+	return len(resourceListHead) + rl.offs[len(rl.items)] + indentedSize(rl.fc) + len(rl.res) + 64
+}
+
+// emit hands the text to write in pieces of about piece bytes (one
+// piece when piece is size()). Items are indented on every core, each
+// into its own exact region of the piece.
+func (rl *encodedList) emit(piece int, write func([]byte) error) error {
+	b := make([]byte, 0, min(piece, rl.size()))
+	if len(rl.items) == 0 {
+		b = append(b, resourceListHead...)
 	} else {
-		b = append(b, head[:len(head)-4]...)
+		b = append(b, resourceListHead[:len(resourceListHead)-4]...)
 		b = append(b, '\n')
-		base := len(b)
-		b = b[:base+offs[len(ts)]]
-		par.For(len(ts), func(i int) {
-			region := b[base+offs[i] : base+offs[i] : base+offs[i+1]]
-			appendIndented(region, ts[i], "- ", "  ")
+	}
+	for lo := 0; lo < len(rl.items); {
+		hi := lo + 1
+		for hi < len(rl.items) && len(b)+rl.offs[hi+1]-rl.offs[lo] <= cap(b) {
+			hi++
+		}
+		base, n := len(b)-rl.offs[lo], rl.offs[hi]-rl.offs[lo]
+		b = slices.Grow(b, n)[:len(b)+n]
+		par.For(hi-lo, func(k int) {
+			i := lo + k
+			appendIndented(b[base+rl.offs[i]:base+rl.offs[i]:base+rl.offs[i+1]], rl.items[i], "- ", "  ")
 		})
+		lo = hi
+		if lo < len(rl.items) {
+			if err := write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
 	}
-	if fc != nil {
+	if rl.fc != nil {
 		b = append(b, "functionConfig:\n"...)
-		b = appendIndented(b, fc, "  ", "  ")
+		b = appendIndented(b, rl.fc, "  ", "  ")
 	}
-	if len(results) > 0 {
+	if rl.res != nil {
 		b = append(b, "results:\n"...)
-		b = appendIndented(b, res, "", "")
+		b = appendIndented(b, rl.res, "", "")
 	}
-	return b, nil
+	return write(b)
 }
 
 // WriteStream writes items as a plain multi-document YAML stream, without

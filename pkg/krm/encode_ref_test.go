@@ -142,6 +142,20 @@ metadata: {name: b}
 		if got.String() != want.String() {
 			t.Errorf("WriteResourceList differs:\n--- want\n%s\n--- got\n%s", want.String(), got.String())
 		}
+		// In pieces of any size, the same text.
+		rl, err := prepareResourceList(tc.items, tc.fc, tc.results)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, piece := range []int{1, 7, 64, 300, 1 << 20} {
+			var b strings.Builder
+			if err := rl.emit(piece, func(p []byte) error { b.Write(p); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != want.String() {
+				t.Errorf("in pieces of %d bytes the ResourceList differs:\n--- want\n%s\n--- got\n%s", piece, want.String(), b.String())
+			}
+		}
 		got.Reset()
 		want.Reset()
 		if err := WriteStream(&got, tc.items); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"sync/atomic"
 
@@ -25,7 +26,7 @@ import (
 // kyaml's reader as before, so results and errors do not depend on the
 // path taken.
 func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
+	data, err := readAll(r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot read ResourceList: %w", err)
 	}
@@ -83,6 +84,29 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 
 // parseResourceList parses data; chunks are the items' texts when they
 // were cut apart (nil when kyaml read the whole list).
+// readAll reads r up to one byte past the input limit, into a buffer of
+// the right size when r knows its size (a file on stdin, bytes in tests)
+// rather than one grown by doubling.
+func readAll(r io.Reader) ([]byte, error) {
+	size := int64(-1)
+	switch r := r.(type) {
+	case interface{ Stat() (os.FileInfo, error) }:
+		if fi, err := r.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	case interface{ Len() int }:
+		size = int64(r.Len())
+	}
+	lr := io.LimitReader(r, MaxInputBytes+1)
+	if size < 0 || size > MaxInputBytes {
+		return io.ReadAll(lr)
+	}
+	var b bytes.Buffer
+	b.Grow(int(size) + bytes.MinRead)
+	_, err := b.ReadFrom(lr)
+	return b.Bytes(), err
+}
+
 func parseResourceList(data []byte) (nodes []*yaml.RNode, chunks [][]byte, fnConfig *yaml.RNode, kind string, err error) {
 	if skeleton, chunks, ok := splitResourceList(data); ok {
 		if len(chunks) > MaxItems {
