@@ -24,7 +24,6 @@ func main() {
 		if gogc := debug.SetGCPercent(-1); gogc != 100 {
 			debug.SetGCPercent(gogc) // GOGC was set: keep it
 		}
-		hugePages(softMemoryLimit - 100<<20)
 	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
