@@ -250,35 +250,10 @@ func (f *fFleet) yaml(t testing.TB, c *fCluster) []byte {
 		},
 	}}
 	for _, s := range c.services {
-		w := map[string]any{"containers": map[string]any{"main": map[string]any{
-			"image":     "registry.example.com/app@sha256:" + strings.Repeat("0", 64),
-			"resources": map[string]any{"limits": map[string]any{"cpu": "100m", "memory": "64Mi"}},
-		}}}
-		if len(s.ports) > 0 {
-			ports := map[string]any{}
-			for _, p := range s.ports {
-				ports[p.name] = map[string]any{"port": p.port, "targetPort": p.target}
-			}
-			w["service"] = map[string]any{"ports": ports}
-		}
-		if len(s.res) > 0 {
-			w["resources"] = s.res
-		}
-		docs = append(docs, map[string]any{"apiVersion": "lattice.dev/v1alpha1", "kind": "LatticeService",
-			"metadata": map[string]any{"name": s.name, "namespace": s.ns}, "spec": map[string]any{"workload": w}})
+		doc, _ := serviceDoc(s.name, s.ns, s.ports, s.res)
+		docs = append(docs, doc)
 	}
-	var buf bytes.Buffer
-	for i, d := range docs {
-		b, err := sigsyaml.Marshal(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i > 0 {
-			buf.WriteString("---\n")
-		}
-		buf.Write(b)
-	}
-	return buf.Bytes()
+	return yamlStream(t, docs)
 }
 
 // inventory is what `lattice fleet inventory` writes for the fleet.
@@ -323,18 +298,10 @@ func (f *fFleet) want() map[string]bool {
 					decls = s.wildcard
 				}
 				principal := f.cluster(caller.cluster).td + "/ns/" + caller.ns + "/sa/" + caller.name
-				unrestricted := slices.ContainsFunc(decls, func(r []mRule) bool { return r == nil })
 				for _, p := range s.ports {
 					for _, m := range propMethods {
 						for _, path := range propPaths {
-							ok := unrestricted
-							for _, rules := range decls {
-								for _, r := range rules {
-									ok = ok || (len(r.methods) == 0 || slices.Contains(r.methods, m)) &&
-										(len(r.paths) == 0 || slices.ContainsFunc(r.paths, func(rp string) bool { return specPathMatch(rp, path) }))
-								}
-							}
-							if ok {
+							if admits(decls, m, path) {
 								out[strings.Join([]string{s.cluster, principal, s.local(), strconv.Itoa(p.target), m, path}, "|")] = true
 							}
 						}

@@ -286,21 +286,7 @@ func (g *mGraph) yaml(t testing.TB) []byte {
 		docs = append(docs, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": md})
 	}
 	for _, s := range g.services {
-		w := map[string]any{"containers": map[string]any{"main": map[string]any{
-			"image":     "registry.example.com/app@sha256:" + strings.Repeat("0", 64),
-			"resources": map[string]any{"limits": map[string]any{"cpu": "100m", "memory": "64Mi"}},
-		}}}
-		if len(s.ports) > 0 {
-			ports := map[string]any{}
-			for _, p := range s.ports {
-				ports[p.name] = map[string]any{"port": p.port, "targetPort": p.target}
-			}
-			w["service"] = map[string]any{"ports": ports}
-		}
-		if len(s.res) > 0 {
-			w["resources"] = s.res
-		}
-		spec := map[string]any{"workload": w}
+		doc, spec := serviceDoc(s.name, s.ns, s.ports, s.res)
 		if s.ingress {
 			in := map[string]any{"hostname": s.name + "." + s.ns + ".example.com"}
 			if len(s.ports) > 1 {
@@ -308,9 +294,35 @@ func (g *mGraph) yaml(t testing.TB) []byte {
 			}
 			spec["ingress"] = in
 		}
-		docs = append(docs, map[string]any{"apiVersion": "lattice.dev/v1alpha1", "kind": "LatticeService",
-			"metadata": map[string]any{"name": s.name, "namespace": s.ns}, "spec": spec})
+		docs = append(docs, doc)
 	}
+	return yamlStream(t, docs)
+}
+
+// serviceDoc is a generated LatticeService; spec is its spec, for the
+// caller to add to.
+func serviceDoc(name, ns string, ports []mPort, res map[string]any) (doc, spec map[string]any) {
+	w := map[string]any{"containers": map[string]any{"main": map[string]any{
+		"image":     "registry.example.com/app@sha256:" + strings.Repeat("0", 64),
+		"resources": map[string]any{"limits": map[string]any{"cpu": "100m", "memory": "64Mi"}},
+	}}}
+	if len(ports) > 0 {
+		ps := map[string]any{}
+		for _, p := range ports {
+			ps[p.name] = map[string]any{"port": p.port, "targetPort": p.target}
+		}
+		w["service"] = map[string]any{"ports": ps}
+	}
+	if len(res) > 0 {
+		w["resources"] = res
+	}
+	spec = map[string]any{"workload": w}
+	return map[string]any{"apiVersion": "lattice.dev/v1alpha1", "kind": "LatticeService",
+		"metadata": map[string]any{"name": name, "namespace": ns}, "spec": spec}, spec
+}
+
+// yamlStream writes docs as one YAML stream.
+func yamlStream(t testing.TB, docs []any) []byte {
 	var buf bytes.Buffer
 	for i, d := range docs {
 		b, err := sigsyaml.Marshal(d)
@@ -325,6 +337,19 @@ func (g *mGraph) yaml(t testing.TB) []byte {
 	return buf.Bytes()
 }
 
+// admits reports whether a caller's declarations on a callee (nil rules:
+// every request) admit a request.
+func admits(decls [][]mRule, method, path string) bool {
+	ok := slices.ContainsFunc(decls, func(r []mRule) bool { return r == nil })
+	for _, rules := range decls {
+		for _, r := range rules {
+			ok = ok || (len(r.methods) == 0 || slices.Contains(r.methods, method)) &&
+				(len(r.paths) == 0 || slices.ContainsFunc(r.paths, func(rp string) bool { return specPathMatch(rp, path) }))
+		}
+	}
+	return ok
+}
+
 // want computes the agreements from the model. A caller's outbound
 // declaration plus the callee's named inbound declarations (or, without
 // one, its wildcard) make an edge; declarations of one caller add up.
@@ -332,18 +357,10 @@ func (g *mGraph) want() (inbound, egress map[string]bool) {
 	inbound, egress = map[string]bool{}, map[string]bool{}
 	principal := func(s *mService) string { return propTrustDomain + "/ns/" + s.ns + "/sa/" + s.name }
 	allow := func(caller string, s *mService, ports []string, decls [][]mRule) {
-		unrestricted := slices.ContainsFunc(decls, func(r []mRule) bool { return r == nil })
 		for _, port := range ports {
 			for _, m := range propMethods {
 				for _, p := range propPaths {
-					ok := unrestricted
-					for _, rules := range decls {
-						for _, r := range rules {
-							ok = ok || (len(r.methods) == 0 || slices.Contains(r.methods, m)) &&
-								(len(r.paths) == 0 || slices.ContainsFunc(r.paths, func(rp string) bool { return specPathMatch(rp, p) }))
-						}
-					}
-					if ok {
+					if admits(decls, m, p) {
 						inbound[strings.Join([]string{caller, s.ref(), port, m, p}, "|")] = true
 					}
 				}
