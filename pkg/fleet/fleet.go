@@ -45,15 +45,7 @@ func Validate(f *v1alpha1.Fleet) field.ErrorList {
 	seen := map[string]int{}
 	for i, c := range f.Spec.Clusters {
 		p := cp.Index(i)
-		for _, msg := range validation.IsDNS1123Label(c.Name) {
-			errs = append(errs, field.Invalid(p.Child("name"), c.Name, msg))
-		}
-		if first, dup := seen[c.Name]; dup {
-			errs = append(errs, field.Duplicate(p.Child("name"), c.Name))
-			errs[len(errs)-1].Detail = fmt.Sprintf("cluster %q is already spec.clusters[%d]; each cluster is listed once", c.Name, first)
-		}
-		seen[c.Name] = i
-		errs = append(errs, v1alpha1.ValidateTrustDomain(p.Child("trustDomain"), c.TrustDomain)...)
+		errs = append(errs, checkCluster(p, c.Name, c.TrustDomain, i, seen, "each cluster is listed once")...)
 		if c.Path == "" {
 			errs = append(errs, field.Required(p.Child("path"), "the directory of the cluster's LatticeServices, relative to the Fleet file"))
 		}
@@ -174,4 +166,20 @@ func sortPeers(ps []v1alpha1.InventoryPeer) {
 
 func isIP(s string) bool {
 	return len(validation.IsValidIP(field.NewPath("x"), s)) == 0
+}
+
+// checkCluster checks what a Fleet and an inventory require alike of
+// cluster i: a DNS-label name listed once, and a valid trust domain. dup
+// says how to fix a duplicate.
+func checkCluster(p *field.Path, name, trustDomain string, i int, seen map[string]int, dup string) field.ErrorList {
+	var errs field.ErrorList
+	for _, msg := range validation.IsDNS1123Label(name) {
+		errs = append(errs, field.Invalid(p.Child("name"), name, msg))
+	}
+	if first, ok := seen[name]; ok {
+		errs = append(errs, field.Duplicate(p.Child("name"), name))
+		errs[len(errs)-1].Detail = fmt.Sprintf("cluster %q is already spec.clusters[%d]; %s", name, first, dup)
+	}
+	seen[name] = i
+	return append(errs, v1alpha1.ValidateTrustDomain(p.Child("trustDomain"), trustDomain)...)
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
@@ -55,15 +54,7 @@ func ValidateInventory(inv *v1alpha1.FleetInventory) field.ErrorList {
 	seen := map[string]int{}
 	for i, c := range inv.Spec.Clusters {
 		p := cp.Index(i)
-		for _, msg := range validation.IsDNS1123Label(c.Name) {
-			errs = append(errs, field.Invalid(p.Child("name"), c.Name, msg))
-		}
-		if first, dup := seen[c.Name]; dup {
-			errs = append(errs, field.Duplicate(p.Child("name"), c.Name))
-			errs[len(errs)-1].Detail = fmt.Sprintf("cluster %q is already spec.clusters[%d]; run `lattice fleet inventory` instead of editing the inventory", c.Name, first)
-		}
-		seen[c.Name] = i
-		errs = append(errs, v1alpha1.ValidateTrustDomain(p.Child("trustDomain"), c.TrustDomain)...)
+		errs = append(errs, checkCluster(p, c.Name, c.TrustDomain, i, seen, "run `lattice fleet inventory` instead of editing the inventory")...)
 		if c.Network == "" {
 			errs = append(errs, field.Required(p.Child("network"), "run `lattice fleet inventory` instead of editing the inventory"))
 		}
