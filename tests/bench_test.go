@@ -43,15 +43,10 @@ func runFunction(in []byte, stdout, stderr io.Writer) (failed bool, err error) {
 		return true, err
 	}
 	out := render.Render(items, fnConfig, render.Function)
-	data, err := krm.ResourceList(out.Items, fnConfig, out.Results)
-	if err != nil {
-		return true, err
-	}
 	if _, err := io.WriteString(stderr, render.Format(out.Results)); err != nil {
 		return true, err
 	}
-	_, err = stdout.Write(data)
-	return out.Failed, err
+	return out.Failed, krm.WriteResourceList(stdout, out.Items, fnConfig, out.Results)
 }
 
 func BenchmarkFunction(b *testing.B) {

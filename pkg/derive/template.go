@@ -115,9 +115,8 @@ func templateVars(in Input) map[string]string {
 		"metadata.namespace": s.Namespace,
 		"cluster.name":       in.Platform.Spec.Cluster.Name,
 	}
-	res := s.Spec.Workload.Resources
-	for _, key := range slices.Sorted(maps.Keys(res)) {
-		r := res[key]
+	// Each key writes its own entries: the order of the keys does not matter.
+	for key, r := range s.Spec.Workload.Resources {
 		p := "resources." + key + "."
 		switch r.Type {
 		case v1alpha1.ResourceService:
