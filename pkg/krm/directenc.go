@@ -22,8 +22,9 @@ import (
 // same position. Struct types with a field name that is not plain letters
 // are left to the tree path altogether: yaml.v2's key order is not
 // transitive for some digit-and-letter keys, so a presorted order could
-// differ from the tree path's insertion sort. TestDirectMatchesTree and the
-// typed-encoder tests check the output byte for byte.
+// differ from the tree path's insertion sort. compareTyped (random
+// objects of every emitted kind, edge cases, Istio specs, FuzzTypedEncode)
+// and the golden tests check the output byte for byte.
 
 // pos is where a value goes: after "key:" (inline false: scalars at col,
 // mappings at mapIndent, sequences at seqIndent) or after "-" (inline:
