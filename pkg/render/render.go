@@ -87,7 +87,10 @@ type renderer struct {
 	inventories, fleets []krm.Item
 }
 
-// Render runs the pipeline over items with an optional functionConfig.
+// Render runs the pipeline over items with an optional functionConfig. In
+// Function mode it may slim the items of decoded LatticeServices in place
+// (krm.Item.Slim; Item.Full gives the node as read); Output.Items never
+// holds a slimmed node.
 func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	r := &renderer{mode: mode}
 	out := &Output{}
