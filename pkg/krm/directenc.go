@@ -102,9 +102,9 @@ func newWriter(t reflect.Type) wfn {
 			}
 		}
 	}
-	if isIstioSpec(t) || t.Kind() != reflect.Pointer && isIstioSpec(reflect.PointerTo(t)) ||
+	if !selfWritten(t) && (isIstioSpec(t) || t.Kind() != reflect.Pointer && isIstioSpec(reflect.PointerTo(t)) ||
 		t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
-		t.Kind() != reflect.Pointer && (reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType)) {
+		t.Kind() != reflect.Pointer && (reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType))) {
 		return subtree(encoderFor(t))
 	}
 	switch t.Kind() {

@@ -98,6 +98,9 @@ func newEncoder(t reflect.Type) encFn {
 			return jnode{}
 		}
 	}
+	if selfWritten(t) {
+		return newPlainEncoder(t)
+	}
 	if isIstioSpec(t) {
 		return protoEncoder
 	}
@@ -124,6 +127,13 @@ func newEncoder(t reflect.Type) encFn {
 		}
 	}
 	return newPlainEncoder(t)
+}
+
+// selfWritten reports a pointer to a type the encoders write themselves
+// (Quantity, IntOrString): encoding/json writes such a pointer as null or
+// as its value, which the pointer case does too.
+func selfWritten(t reflect.Type) bool {
+	return t.Kind() == reflect.Pointer && (t.Elem() == quantityType || t.Elem() == intOrStringType)
 }
 
 func newPlainEncoder(t reflect.Type) encFn {

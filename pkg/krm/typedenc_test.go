@@ -203,6 +203,11 @@ func TestTypedTreeEdgeCases(t *testing.T) {
 			IP *intstr.IntOrString `json:"ip,omitempty"`
 			QM map[string]resource.Quantity
 		}{resource.MustParse("1.5Gi"), nil, intstr.FromInt32(80), intstr.FromString("25%"), nil, map[string]resource.Quantity{"cpu": resource.MustParse("100m")}}},
+		{"pointers to Quantity and IntOrString write their value", &struct {
+			QP *resource.Quantity    `json:"qp"`
+			IP *intstr.IntOrString   `json:"ip,omitempty"`
+			IS []*intstr.IntOrString `json:"is"`
+		}{ptr(resource.MustParse("250m")), ptr(intstr.FromString("50%")), []*intstr.IntOrString{ptr(intstr.FromInt32(1)), nil}}},
 		{"unexported and ignored fields are skipped", &struct {
 			a string
 			B string `json:"-"`
@@ -281,3 +286,5 @@ func FuzzTypedEncode(f *testing.F) {
 		compareTyped(t, obj, fmt.Sprintf("seed %d %s", seed, reflect.TypeOf(obj)))
 	})
 }
+
+func ptr[T any](v T) *T { return &v }
