@@ -180,19 +180,23 @@ func FuzzEncode(f *testing.F) {
 	})
 }
 
-// compareDecoders: for every lattice kind, when check passes and decodeNode
-// accepts the node, it decodes exactly what the JSON path decodes.
+// compareDecoders: for every lattice kind, decodeNode accepts nothing the
+// strict check rejects, and what it accepts it decodes exactly as the JSON
+// path does.
 func compareDecoders(t testing.TB, n *yaml.RNode) (accepted int) {
 	t.Helper()
 	for _, typ := range []reflect.Type{
 		reflect.TypeFor[v1alpha1.LatticeService](), reflect.TypeFor[v1alpha1.Platform](),
 		reflect.TypeFor[v1alpha1.ImageLock](), reflect.TypeFor[v1alpha1.Fleet](), reflect.TypeFor[v1alpha1.FleetInventory](),
 	} {
-		if len(check(n.YNode(), typ, nil)) > 0 {
-			continue
-		}
 		direct := reflect.New(typ)
-		if !decodeNode(n.YNode(), direct.Interface()) {
+		ok := decodeNode(n.YNode(), direct.Interface())
+		checkErrs := check(n.YNode(), typ, nil)
+		if ok && len(checkErrs) > 0 {
+			// decodeStrict skips the check when decodeNode accepts.
+			t.Fatalf("%s: decodeNode accepted what the strict check rejects: %v", typ, checkErrs)
+		}
+		if !ok || len(checkErrs) > 0 {
 			continue
 		}
 		viaJSON := reflect.New(typ)

@@ -13,9 +13,10 @@ import (
 
 // decodeNode sets into (a pointer) from n the way nodeJSON followed by
 // json.Unmarshal does, without writing and parsing the JSON (#8: that was
-// most of decoding 10,000 services). It runs after check, on specs that are
-// almost always well-typed, and gives up (ok false, into partly set) on
-// anything it does not decode with certainty: keys that match a field only
+// most of decoding 10,000 services). It accepts nothing the strict check
+// rejects, so decodeStrict runs the check only when it declines; it gives
+// up (ok false, into partly set) on anything it does not decode with
+// certainty: keys that match a field only
 // case-insensitively or not at all, numbers that are not plain decimal
 // integers, floats, anchors, tags. The caller then decodes a fresh value
 // through JSON, so errors and edge cases are encoding/json's as before.
@@ -67,7 +68,25 @@ func isNull(n *yaml.Node, flow bool) bool {
 }
 
 func newDecoder(t reflect.Type) decFn {
-	if reflect.PointerTo(t).Implements(unmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) || t.Kind() == reflect.Interface {
+	if t == typeQuantity || t == typeIntOrStr {
+		// The strict check takes these only as an integer or a string (a
+		// float such as 0.5 or 1e3 must be quoted); encoding/json takes any
+		// number.
+		return func(n *yaml.Node, v reflect.Value, depth int, flow bool) bool {
+			return n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!str" || n.Tag == "!!null") &&
+				viaJSONDecode(n, v, depth, flow)
+		}
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		// Other types that decode themselves: only in the node kind the
+		// strict check expects of t's kind, so nothing it rejects passes.
+		want := map[reflect.Kind]yaml.Kind{reflect.Struct: yaml.MappingNode, reflect.Map: yaml.MappingNode, reflect.Slice: yaml.SequenceNode}[t.Kind()]
+		return func(n *yaml.Node, v reflect.Value, depth int, flow bool) bool {
+			return (want == 0 && n.Kind == yaml.ScalarNode && n.Tag == "!!str" || n.Kind == want || isNull(n, flow)) &&
+				viaJSONDecode(n, v, depth, flow)
+		}
+	}
+	if t.Kind() == reflect.Interface {
 		return viaJSONDecode
 	}
 	switch t.Kind() {

@@ -55,6 +55,8 @@ func TestDecodeNodeEdgeCases(t *testing.T) {
 		{"empty list is not nil", "spec: {workload: {containers: {m: {image: x, command: [], args: []}}}}"},
 		{"null into a string leaves it empty", "spec: {workload: {containers: {m: {image: null}}}}"},
 		{"quantities and int-or-string", "spec: {workload: {containers: {m: {image: x, resources: {limits: {cpu: 2, memory: 1Gi}}, readinessProbe: {httpGet: {path: /, port: 8080}}}}}}"},
+		{"a fractional quantity the strict check rejects", "spec: {workload: {containers: {m: {image: x, resources: {requests: {cpu: 0.5, memory: 1e3}}}}}}"},
+		{"a float port the strict check rejects", "spec: {workload: {containers: {m: {image: x, readinessProbe: {httpGet: {path: /, port: 8e3}}}}}}"},
 		{"negative and zero numbers", "spec: {replicas: 0, workload: {containers: {m: {image: x}}, service: {ports: {a: {port: -1}}}}}"},
 		{"numbers json rejects", "spec: {replicas: 99999999999999999999, workload: {containers: {m: {image: x}}}}"},
 		{"plus-signed and octal-looking ints", "spec: {replicas: +3, workload: {containers: {m: {image: x}}, service: {ports: {a: {port: 0o17}}}}}"},
