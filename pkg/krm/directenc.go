@@ -84,12 +84,12 @@ func (w *directWriter) scalarAt(n jnode, p pos) {
 
 func newWriter(t reflect.Type) wfn {
 	switch t {
-	case quantityType:
+	case typeQuantity:
 		return func(w *directWriter, v reflect.Value, p pos, _ int) {
 			q := v.Interface().(resource.Quantity)
 			w.str(q.String(), p)
 		}
-	case intOrStringType:
+	case typeIntOrStr:
 		return func(w *directWriter, v reflect.Value, p pos, _ int) {
 			is := v.Interface().(intstr.IntOrString)
 			switch is.Type {

@@ -46,8 +46,6 @@ var (
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	isZeroerType      = reflect.TypeFor[interface{ IsZero() bool }]()
-	quantityType      = reflect.TypeFor[resource.Quantity]()
-	intOrStringType   = reflect.TypeFor[intstr.IntOrString]()
 )
 
 func encoderFor(t reflect.Type) encFn {
@@ -80,12 +78,12 @@ func planFor[F any](cache *sync.Map, t reflect.Type, build func(reflect.Type) F,
 
 func newEncoder(t reflect.Type) encFn {
 	switch t {
-	case quantityType:
+	case typeQuantity:
 		return func(b *treeBuilder, v reflect.Value, _ int) jnode {
 			q := v.Interface().(resource.Quantity)
 			return b.str(q.String())
 		}
-	case intOrStringType:
+	case typeIntOrStr:
 		return func(b *treeBuilder, v reflect.Value, _ int) jnode {
 			is := v.Interface().(intstr.IntOrString)
 			switch is.Type {
@@ -133,7 +131,7 @@ func newEncoder(t reflect.Type) encFn {
 // (Quantity, IntOrString): encoding/json writes such a pointer as null or
 // as its value, which the pointer case does too.
 func selfWritten(t reflect.Type) bool {
-	return t.Kind() == reflect.Pointer && (t.Elem() == quantityType || t.Elem() == intOrStringType)
+	return t.Kind() == reflect.Pointer && (t.Elem() == typeQuantity || t.Elem() == typeIntOrStr)
 }
 
 func newPlainEncoder(t reflect.Type) encFn {
