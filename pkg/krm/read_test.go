@@ -64,3 +64,19 @@ func TestSplitParseMatchesKyaml(t *testing.T) {
 		t.Logf("case %d: split path %v", i, split)
 	}
 }
+
+// TestNodeBoundChunks: counted in 1 MiB chunks on every core, the bound is
+// the one pass's count, also for indicators that straddle a chunk edge.
+func TestNodeBoundChunks(t *testing.T) {
+	const mib = 1 << 20
+	data := bytes.Repeat([]byte("a: b\n- c\n{d, e}\n"), 3*mib/16+7)
+	copy(data[mib-1:], "- ")             // "-" ends one chunk, " " starts the next
+	copy(data[2*mib-2:], "\xe2\x80\xa8") // LS across an edge
+	copy(data[3*mib-1:], ":\n")          // a value indicator across an edge
+	if got, want := nodeBound(data), 2+nodeBoundRange(data, 0, len(data)); got != want {
+		t.Fatalf("nodeBound = %d, one pass counts %d", got, want)
+	}
+	if got := nodeBound(nil); got != 2 {
+		t.Fatalf("nodeBound(nil) = %d, want 2", got)
+	}
+}
