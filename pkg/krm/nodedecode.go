@@ -52,6 +52,28 @@ func plainNode(n *yaml.Node, depth int) bool {
 	return depth <= MaxDepth && n.Anchor == "" && n.Style&yaml.TaggedStyle == 0 && n.Kind != yaml.AliasNode
 }
 
+// nullToZero is how a pointer, map or slice starts: done when n is a
+// node decodeNode leaves to JSON (ok false) or a null, which sets v to
+// nil (ok true).
+func nullToZero(n *yaml.Node, v reflect.Value, depth int, flow bool) (done, ok bool) {
+	if !plainNode(n, depth) {
+		return true, false
+	}
+	if isNull(n, flow) {
+		v.SetZero()
+		return true, true
+	}
+	return false, false
+}
+
+// plainMapping: a map or struct comes from a !!map mapping of key, value
+// pairs without a duplicate key (nodeJSON declines duplicates, and so does
+// decodeNode).
+func plainMapping(n *yaml.Node) bool {
+	return n.Kind == yaml.MappingNode && n.Tag == "!!map" && len(n.Content)%2 == 0 &&
+		(len(n.Content) <= 2 || !dupKeyIn(n))
+}
+
 // isNull is nodeJSON's null: not the empty null of a flow collection,
 // which it writes as "".
 func isNull(n *yaml.Node, flow bool) bool {
@@ -93,12 +115,8 @@ func newDecoder(t reflect.Type) decFn {
 	case reflect.Pointer:
 		elem := decoderFor(t.Elem())
 		return func(n *yaml.Node, v reflect.Value, depth int, flow bool) bool {
-			if !plainNode(n, depth) {
-				return false
-			}
-			if isNull(n, flow) {
-				v.SetZero()
-				return true
+			if done, ok := nullToZero(n, v, depth, flow); done {
+				return ok
 			}
 			if v.IsNil() {
 				v.Set(reflect.New(t.Elem()))
@@ -174,23 +192,15 @@ func newDecoder(t reflect.Type) decFn {
 		}
 		elem := decoderFor(t.Elem())
 		return func(n *yaml.Node, v reflect.Value, depth int, flow bool) bool {
-			if !plainNode(n, depth) {
-				return false
+			if done, ok := nullToZero(n, v, depth, flow); done {
+				return ok
 			}
-			if isNull(n, flow) {
-				v.SetZero()
-				return true
-			}
-			if n.Kind != yaml.MappingNode || n.Tag != "!!map" || len(n.Content)%2 != 0 {
+			if !plainMapping(n) {
 				return false
 			}
 			flow = flow || n.Style&yaml.FlowStyle != 0
 			if v.IsNil() {
 				v.Set(reflect.MakeMapWithSize(t, len(n.Content)/2))
-			}
-			// Duplicate keys make nodeJSON decline; so does this.
-			if len(n.Content) > 2 && dupKeyIn(n) {
-				return false
 			}
 			for i := 0; i < len(n.Content); i += 2 {
 				k := n.Content[i]
@@ -211,12 +221,8 @@ func newDecoder(t reflect.Type) decFn {
 		}
 		elem := decoderFor(t.Elem())
 		return func(n *yaml.Node, v reflect.Value, depth int, flow bool) bool {
-			if !plainNode(n, depth) {
-				return false
-			}
-			if isNull(n, flow) {
-				v.SetZero()
-				return true
+			if done, ok := nullToZero(n, v, depth, flow); done {
+				return ok
 			}
 			if n.Kind != yaml.SequenceNode || n.Tag != "!!seq" || !v.IsNil() {
 				return false
@@ -251,13 +257,10 @@ func newDecoder(t reflect.Type) decFn {
 			if isNull(n, flow) {
 				return true
 			}
-			if n.Kind != yaml.MappingNode || n.Tag != "!!map" || len(n.Content)%2 != 0 {
+			if !plainMapping(n) {
 				return false
 			}
 			flow = flow || n.Style&yaml.FlowStyle != 0
-			if len(n.Content) > 2 && dupKeyIn(n) {
-				return false
-			}
 			for i := 0; i < len(n.Content); i += 2 {
 				k := n.Content[i]
 				if k.Kind != yaml.ScalarNode || k.Tag != "!!str" || k.Anchor != "" {
