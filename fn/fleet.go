@@ -21,6 +21,7 @@ import (
 	"github.com/lattice-dev/lattice/pkg/fleet"
 	"github.com/lattice-dev/lattice/pkg/krm"
 	"github.com/lattice-dev/lattice/pkg/render"
+	"github.com/lattice-dev/lattice/pkg/safefile"
 )
 
 func init() { commands = append(commands, fleetCmd) }
@@ -283,7 +284,7 @@ func fleetInventory(file, out string, stdout, stderr io.Writer) bool {
 		return err == nil
 	}
 	for i, t := range lf.targets(out) {
-		if err := writeAtomic(t, append([]byte(inventoryHeader(lf.file, t)), data...)); err != nil {
+		if err := safefile.Write(t, append([]byte(inventoryHeader(lf.file, t)), data...)); err != nil {
 			fmt.Fprintln(stderr, "error:", err)
 			return false
 		}
@@ -295,26 +296,6 @@ func fleetInventory(file, out string, stdout, stderr io.Writer) bool {
 		}
 	}
 	return true
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".fleet-inventory-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func fleetCheck(file, out string, stdout, stderr io.Writer) bool {

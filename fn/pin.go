@@ -18,6 +18,7 @@ import (
 
 	"github.com/lattice-dev/lattice/pkg/krm"
 	"github.com/lattice-dev/lattice/pkg/pin"
+	"github.com/lattice-dev/lattice/pkg/safefile"
 )
 
 func init() { commands = append(commands, pinCmd) }
@@ -164,7 +165,7 @@ func pinWrite(ctx context.Context, reg pin.Resolver, dir string, stderr io.Write
 		fmt.Fprintf(stderr, "lattice: %s is up to date (%d images)\n", lockPath, len(resolved))
 		return true
 	}
-	if err := pin.WriteFile(lockPath, data); err != nil {
+	if err := safefile.Write(lockPath, data); err != nil {
 		fmt.Fprintf(stderr, "error: cannot write %s: %v\n", lockPath, err)
 		return false
 	}

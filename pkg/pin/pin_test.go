@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lattice-dev/lattice/pkg/krm"
+	"github.com/lattice-dev/lattice/pkg/safefile"
 )
 
 const svc = `apiVersion: lattice.dev/v1alpha1
@@ -73,7 +74,7 @@ func TestLockRoundTrip(t *testing.T) {
 	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, FileName)
-	if err := WriteFile(p, data); err != nil {
+	if err := safefile.Write(p, data); err != nil {
 		t.Fatal(err)
 	}
 	l, problems, err := ReadLock(p)
