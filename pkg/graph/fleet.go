@@ -295,16 +295,7 @@ func (g *Graph) remoteCallers() {
 			if o.Peer.Cluster != "" || callee == nil {
 				continue
 			}
-			e := Edge{From: ref, To: o.Peer, CallerKey: o.Key}
-			if i, named := callee.inbound[ref]; named {
-				e.Rules, e.CalleeKey = callee.Inbound[i].Rules, callee.Inbound[i].Key
-			} else if callee.AllowsAll {
-				e.Rules, e.CalleeKey = callee.AllowsAllRules, callee.AllowsAllFrom
-			} else {
-				continue
-			}
-			g.out[ref] = append(g.out[ref], e)
-			g.in[o.Peer] = append(g.in[o.Peer], e)
+			g.connect(ref, o, callee)
 		}
 	}
 }

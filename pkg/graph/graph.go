@@ -201,17 +201,9 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 				g.dangling(caller, o, true)
 				continue
 			}
-			e := Edge{From: ref, To: o.Peer, CallerKey: o.Key}
-			if i, named := callee.inbound[ref]; named {
-				e.Rules, e.CalleeKey = callee.Inbound[i].Rules, callee.Inbound[i].Key
-			} else if callee.AllowsAll {
-				e.Rules, e.CalleeKey = callee.AllowsAllRules, callee.AllowsAllFrom
-			} else {
+			if !g.connect(ref, o, callee) {
 				g.oneSided(caller, o, CalleeDoesNotAllow)
-				continue
 			}
-			g.out[ref] = append(g.out[ref], e)
-			g.in[o.Peer] = append(g.in[o.Peer], e)
 		}
 	}
 	for _, ref := range g.order {
@@ -255,6 +247,22 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 	})
 	g.pending = nil
 	return g
+}
+
+// connect adds the edge of caller's outbound intent o when callee admits
+// the caller, by name or by wildcard, and reports whether it does.
+func (g *Graph) connect(caller Ref, o Intent, callee *Node) bool {
+	e := Edge{From: caller, To: o.Peer, CallerKey: o.Key}
+	if i, named := callee.inbound[caller]; named {
+		e.Rules, e.CalleeKey = callee.Inbound[i].Rules, callee.Inbound[i].Key
+	} else if callee.AllowsAll {
+		e.Rules, e.CalleeKey = callee.AllowsAllRules, callee.AllowsAllFrom
+	} else {
+		return false
+	}
+	g.out[caller] = append(g.out[caller], e)
+	g.in[o.Peer] = append(g.in[o.Peer], e)
+	return true
 }
 
 // newNode records the service's declarations as written; intents resolves
