@@ -133,7 +133,11 @@ func ResourceList(items []Out, fnConfig *yaml.RNode, results framework.Results) 
 	}
 	var out []byte
 	err = rl.emit(rl.size(), func(b []byte) error {
-		out = b
+		if out == nil {
+			out = b // the one piece, as sized
+		} else {
+			out = append(out, b...)
+		}
 		return nil
 	})
 	return out, err
@@ -209,11 +213,21 @@ func (rl *encodedList) emit(piece int, write func([]byte) error) error {
 		b = append(b, "functionConfig:\n"...)
 		b = appendIndented(b, rl.fc, "  ", "  ")
 	}
-	if rl.res != nil {
-		b = append(b, "results:\n"...)
-		b = appendIndented(b, rl.res, "", "")
+	if rl.res == nil {
+		return write(b)
 	}
-	return write(b)
+	// Results are written as marshaled, ending in a newline, not copied.
+	b = append(b, "results:\n"...)
+	if !bytes.HasSuffix(rl.res, []byte{'\n'}) {
+		rl.res = append(rl.res, '\n')
+	}
+	if cap(b)-len(b) >= len(rl.res) {
+		return write(append(b, rl.res...))
+	}
+	if err := write(b); err != nil {
+		return err
+	}
+	return write(rl.res)
 }
 
 // WriteStream writes items as a plain multi-document YAML stream, without

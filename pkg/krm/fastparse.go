@@ -26,6 +26,20 @@ import (
 // values are substrings of one copy of the chunk unless unescaping or
 // indentation stripping needs a new string.
 func fastParseItem(chunk []byte) (*yaml.Node, bool) {
+	return fastParseInto(chunk, &parseScratch{})
+}
+
+// parseScratch is the memory a parse fills: the node slab and the
+// backing of the Content slices. A parse that is thrown away once read
+// (a LatticeService decoded right away, read.go) leaves it to the next.
+type parseScratch struct {
+	slab []yaml.Node
+	buf  []*yaml.Node
+}
+
+// fastParseInto is fastParseItem with the nodes in sc; they stay valid
+// until sc is used again.
+func fastParseInto(chunk []byte, sc *parseScratch) (*yaml.Node, bool) {
 	lines, extra, ascii, ok := scanChunk(chunk)
 	if !ok {
 		return nil, false
@@ -33,14 +47,18 @@ func fastParseItem(chunk []byte) (*yaml.Node, bool) {
 	// A block line yields a key and a value (and "- " an entry's mapping);
 	// flow punctuation adds entries. Underestimates only cost another slab.
 	est := 2*lines + extra + 4
+	if cap(sc.slab) < est {
+		sc.slab = make([]yaml.Node, 0, est)
+		sc.buf = make([]*yaml.Node, 2*est)
+	}
+	est = cap(sc.slab)
 	p := fastParser{
 		src:   string(chunk),
 		ascii: ascii,
-		slab:  make([]yaml.Node, 0, est),
+		slab:  sc.slab[:0],
 	}
-	buf := make([]*yaml.Node, 2*est)
-	p.ptrs = buf[:0:est]
-	p.stack = buf[est : est : 2*est]
+	p.ptrs = sc.buf[:0:est]
+	p.stack = sc.buf[est : est : 2*est]
 	return p.item()
 }
 
@@ -143,7 +161,8 @@ func (p *fastParser) newNode(kind yaml.Kind, style yaml.Style, tag, value string
 	}
 	p.slab = p.slab[:len(p.slab)+1]
 	n := &p.slab[len(p.slab)-1]
-	n.Kind, n.Style, n.Tag, n.Value, n.Line, n.Column = kind, style, tag, value, line, col
+	// Every field: a reused slab holds the last parse's nodes.
+	*n = yaml.Node{Kind: kind, Style: style, Tag: tag, Value: value, Line: line, Column: col}
 	return n
 }
 

@@ -83,7 +83,8 @@ func FuzzReadResourceList(f *testing.F) {
 		}
 		// The parallel split parse agrees with kyaml's reader.
 		if skel, chunks, ok := splitResourceList(data); ok {
-			if nodes, fnc, kind, ok := parseSplit(skel, chunks); ok {
+			if parsed, fnc, kind, ok := parseSplit(skel, chunks, false); ok {
+				nodes := parsedNodes(parsed)
 				br := &kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}
 				want, err := br.Read()
 				if err != nil {

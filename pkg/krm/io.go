@@ -6,9 +6,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/par"
 )
 
@@ -29,39 +32,114 @@ type Item struct {
 	// dropped the node's body.
 	raw  []byte
 	slim bool
+	// spec is the LatticeService decoded as it was read (readEarly).
+	spec *decodedSpec
+}
+
+// decodedSpec is a spec decoded as it was read. It is handed out once: a
+// render defaults and pins the spec it gets, so another render of the same
+// items decodes its own.
+type decodedSpec struct {
+	s     *v1alpha1.LatticeService
+	taken atomic.Bool
+}
+
+// DecodeService decodes the item's LatticeService strictly; the first
+// call gets the spec decoded when the item was read, if it was.
+func (it Item) DecodeService() (*v1alpha1.LatticeService, field.ErrorList) {
+	if it.spec != nil && it.spec.taken.CompareAndSwap(false, true) {
+		return it.spec.s, nil
+	}
+	return DecodeService(it.Full())
 }
 
 // Slim replaces the node by one that keeps only apiVersion, kind and
 // metadata, for a LatticeService whose spec is decoded: with 10,000
 // services the parsed specs were the largest part of the live heap (#8).
-// Full gives back the node as read. Items that cannot be parsed again
-// keep their node.
+// Full gives back the node as read; Restore puts it back. Items that
+// cannot be parsed again keep their node.
 func (it *Item) Slim() {
 	if it.raw == nil || it.slim {
 		return
 	}
-	n := it.Node.YNode()
-	stub := &yaml.Node{Kind: n.Kind, Style: n.Style, Tag: n.Tag, Line: n.Line, Column: n.Column}
+	it.Node, it.slim = slimNode(it.Node.YNode()), true
+}
+
+// Restore undoes Slim: the item's node is the node as read again.
+func (it *Item) Restore() {
+	if it.slim {
+		it.Node, it.slim = it.Full(), false
+	}
+}
+
+// slimNode copies apiVersion, kind and metadata of an object. Copies,
+// because the parser allocates an item's nodes together (or reuses them),
+// and one node kept would keep them all; they are made in two allocations.
+func slimNode(n *yaml.Node) *yaml.RNode {
+	nodes, ptrs := 1, 0
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch n.Content[i].Value {
 		case "apiVersion", "kind", "metadata":
-			// Copies: the parser allocates an item's nodes together, and
-			// one node kept would keep them all.
-			stub.Content = append(stub.Content, deepCopy(n.Content[i]), deepCopy(n.Content[i+1]))
+			a, b := treeSize(n.Content[i])
+			c, d := treeSize(n.Content[i+1])
+			nodes, ptrs = nodes+a+c, ptrs+b+d+2
 		}
 	}
-	it.Node, it.slim = yaml.NewRNode(stub), true
+	t := treeCopier{nodes: make([]yaml.Node, 0, nodes), ptrs: make([]*yaml.Node, 0, ptrs)}
+	stub := t.node(&yaml.Node{Kind: n.Kind, Style: n.Style, Tag: n.Tag, Line: n.Line, Column: n.Column})
+	start := len(t.ptrs)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "apiVersion", "kind", "metadata":
+			t.ptrs = append(t.ptrs, nil, nil)
+		}
+	}
+	stub.Content = t.ptrs[start:len(t.ptrs):len(t.ptrs)]
+	k := 0
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "apiVersion", "kind", "metadata":
+			stub.Content[k], stub.Content[k+1] = t.copy(n.Content[i]), t.copy(n.Content[i+1])
+			k += 2
+		}
+	}
+	return yaml.NewRNode(stub)
 }
 
-func deepCopy(n *yaml.Node) *yaml.Node {
-	c := *n
-	if n.Content != nil {
-		c.Content = make([]*yaml.Node, len(n.Content))
-		for i, k := range n.Content {
-			c.Content[i] = deepCopy(k)
-		}
+// treeSize counts the nodes and Content pointers below and including n.
+func treeSize(n *yaml.Node) (nodes, ptrs int) {
+	nodes, ptrs = 1, len(n.Content)
+	for _, c := range n.Content {
+		a, b := treeSize(c)
+		nodes, ptrs = nodes+a, ptrs+b
 	}
-	return &c
+	return nodes, ptrs
+}
+
+// treeCopier deep-copies trees into preallocated slabs; each Content
+// slice has cap == len, so an append reallocates instead of overwriting.
+type treeCopier struct {
+	nodes []yaml.Node
+	ptrs  []*yaml.Node
+}
+
+func (t *treeCopier) node(n *yaml.Node) *yaml.Node {
+	t.nodes = append(t.nodes, *n)
+	return &t.nodes[len(t.nodes)-1]
+}
+
+func (t *treeCopier) copy(n *yaml.Node) *yaml.Node {
+	c := t.node(n)
+	if n.Content == nil {
+		return c
+	}
+	start := len(t.ptrs)
+	t.ptrs = append(t.ptrs, n.Content...)
+	c.Content = t.ptrs[start:len(t.ptrs):len(t.ptrs)]
+	for i, k := range n.Content {
+		c.Content[i] = t.copy(k)
+	}
+	return c
 }
 
 // Full is the item's node as read, parsed again if Slim dropped its body.

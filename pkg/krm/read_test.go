@@ -42,6 +42,14 @@ func dump(t *testing.T, nodes []*yaml.RNode, fc *yaml.RNode, kind string) string
 	return b.String()
 }
 
+func parsedNodes(parsed []parsedItem) []*yaml.RNode {
+	nodes := make([]*yaml.RNode, len(parsed))
+	for i, p := range parsed {
+		nodes[i] = p.node
+	}
+	return nodes
+}
+
 // TestSplitParseMatchesKyaml: the parallel item parse gives what kyaml's
 // reader gives, or is not taken.
 func TestSplitParseMatchesKyaml(t *testing.T) {
@@ -49,7 +57,8 @@ func TestSplitParseMatchesKyaml(t *testing.T) {
 		data := []byte(in)
 		br := &kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}
 		wantNodes, wantErr := br.Read()
-		nodes, _, fc, kind, err := parseResourceList(data)
+		parsed, fc, kind, err := parseResourceList(data, false)
+		nodes := parsedNodes(parsed)
 		if (err != nil) != (wantErr != nil) {
 			t.Errorf("case %d: error %v, kyaml %v", i, err, wantErr)
 			continue

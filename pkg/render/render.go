@@ -18,7 +18,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -114,12 +113,19 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	}
 	dec := make([]decoded, len(sources))
 	// Memory (#8): in function mode a decoded spec's node is slimmed to its
-	// metadata (krm.Item.Slim); a failed render parses it again for its
-	// output. kpt's write-back keeps sources, so their nodes stay.
+	// metadata (krm.Item.Slim; ReadResourceList slims as it reads); a
+	// failed render parses it again for its output. kpt's write-back keeps
+	// sources, so their nodes are restored.
 	keep := r.keepSources(items)
 	slim := mode == Function && !keep
+	if !slim {
+		for i := range sources {
+			sources[i].item.Restore()
+			items[sources[i].index] = sources[i].item
+		}
+	}
 	par.For(len(sources), func(i int) {
-		s, errs := krm.DecodeService(sources[i].item.Node)
+		s, errs := sources[i].item.DecodeService()
 		if len(errs) > 0 {
 			dec[i].decodeErrs = errs
 			return
@@ -197,6 +203,11 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	par.For(len(nodes), func(i int) {
 		per[i].d, per[i].errs = derive.Service(derive.Input{Service: nodes[i].Service, Platform: r.platform, Graph: g})
 	})
+	total := 0
+	for i := range per {
+		total += len(per[i].d)
+	}
+	derived = make([]derive.Derived, 0, total+64)
 	for i, n := range nodes {
 		d, errs := per[i].d, per[i].errs
 		if len(errs) > 0 {
@@ -211,7 +222,9 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	}
 	metas := make([]krm.Meta, len(derived))
 	par.For(len(derived), func(i int) { metas[i] = meta(derived[i]) })
-	r.collisions(derived, metas, passthrough, bySource)
+	all := outputKeys(metas, passthrough, sources, keep)
+	order := sortedOrder(all)
+	r.collisions(all, order, derived, bySource)
 	if r.failed() {
 		return r.fail(out, items)
 	}
@@ -226,7 +239,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		out.Derived = derived
 	}
 
-	outs, err := r.assemble(derived, metas, passthrough, sources, keep)
+	outs, err := r.assemble(all, order, derived, metas, sources, keep)
 	if err != nil {
 		r.results = append(r.results, &framework.Result{Severity: framework.Error, Message: "internal error: " + err.Error()})
 		return r.fail(out, items)
@@ -434,18 +447,41 @@ func (r *renderer) dropStale(items []krm.Item, keep bool) []krm.Item {
 }
 
 // collisions: two services deriving one object, or a derived object
-// replacing one the user wrote, would make one side silently lose.
-func (r *renderer) collisions(derived []derive.Derived, metas []krm.Meta, passthrough []krm.Item, bySource map[string]krm.Item) {
-	user := make(map[krm.Meta]krm.Item, len(passthrough))
-	for _, it := range passthrough {
-		m := krm.NodeMeta(it.Node)
-		m.APIVersion = group(m.APIVersion)
-		user[m] = it
+// that is also in the input. Objects with one identity are neighbours in
+// output order (namespace, kind, name, then apiVersion), so only runs of
+// equal namespace, kind and name are compared, by API group, in input
+// order: the first service to derive an object keeps it.
+func (r *renderer) collisions(all []keyed, order []int32, derived []derive.Derived, bySource map[string]krm.Item) {
+	same := func(a, b *keyed) bool {
+		return a.key.Namespace == b.key.Namespace && a.key.Kind == b.key.Kind && a.key.Name == b.key.Name
 	}
-	mine := make(map[krm.Meta]derive.Derived, len(derived))
-	for i, d := range derived {
-		m := metas[i]
+	for lo := 0; lo < len(order); {
+		hi := lo + 1
+		for hi < len(order) && same(&all[order[lo]], &all[order[hi]]) {
+			hi++
+		}
+		if hi-lo > 1 {
+			r.collide(all, slices.Sorted(slices.Values(order[lo:hi])), derived, bySource)
+		}
+		lo = hi
+	}
+}
+
+// collide checks one run of objects sharing namespace, kind and name, in
+// input order (passthrough items first, then derived objects).
+func (r *renderer) collide(all []keyed, run []int32, derived []derive.Derived, bySource map[string]krm.Item) {
+	user := map[krm.Meta]krm.Item{}
+	mine := map[krm.Meta]derive.Derived{}
+	for _, k := range run {
+		m := all[k].key
 		m.APIVersion = group(m.APIVersion)
+		if all[k].derived < 0 {
+			if all[k].item != nil {
+				user[m] = *all[k].item
+			}
+			continue
+		}
+		d := derived[all[k].derived]
 		src := bySource[d.Sources[0]]
 		if prev, ok := mine[m]; ok {
 			r.results = append(r.results, &framework.Result{Severity: framework.Error,
@@ -477,12 +513,31 @@ func meta(d derive.Derived) krm.Meta {
 	return krm.Meta{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Namespace: d.Object.GetNamespace(), Name: d.Object.GetName()}
 }
 
-// assemble encodes derived objects and orders the output by a total key, so
-// the same input in any order gives byte-identical output.
-func (r *renderer) assemble(derived []derive.Derived, metas []krm.Meta, passthrough []krm.Item, sources []source, keep bool) ([]krm.Out, error) {
-	all := make([]keyed, 0, len(passthrough)+len(sources)+len(derived))
-	for _, it := range passthrough {
-		all = append(all, keyed{key: krm.NodeMeta(it.Node), out: krm.Out{Node: it.Node}})
+// outputKeys lists every output object with its sort key: the passthrough
+// items, the sources kpt writes back, then the derived objects (metas).
+func outputKeys(metas []krm.Meta, passthrough []krm.Item, sources []source, keep bool) []keyed {
+	all := make([]keyed, 0, len(passthrough)+len(sources)+len(metas))
+	for i := range passthrough {
+		all = append(all, keyed{key: krm.NodeMeta(passthrough[i].Node), derived: -1, item: &passthrough[i]})
+	}
+	if keep {
+		for _, src := range sources {
+			all = append(all, keyed{key: krm.NodeMeta(src.item.Node), derived: -1, out: krm.Out{Node: src.item.Node}})
+		}
+	}
+	for i, m := range metas {
+		all = append(all, keyed{key: m, derived: i})
+	}
+	return all
+}
+
+// assemble encodes derived objects and lays out every object in order, a
+// total order, so the same input in any order gives byte-identical output.
+func (r *renderer) assemble(all []keyed, order []int32, derived []derive.Derived, metas []krm.Meta, sources []source, keep bool) ([]krm.Out, error) {
+	for i := range all {
+		if all[i].item != nil {
+			all[i].out = krm.Out{Node: all[i].item.Node}
+		}
 	}
 	if keep {
 		for _, src := range sources {
@@ -495,12 +550,10 @@ func (r *renderer) assemble(derived []derive.Derived, metas []krm.Meta, passthro
 			if v, err := n.Pipe(yaml.Lookup("metadata", "annotations", filters.LocalConfigAnnotation)); err == nil && v != nil {
 				v.YNode().Style = yaml.DoubleQuotedStyle
 			}
-			all = append(all, keyed{key: krm.NodeMeta(n), out: krm.Out{Node: n}})
 		}
 	}
 	paths := r.paths(derived, sources, keep)
-	// Performance (#8): objects are annotated and encoded on every core,
-	// then appended in derived order.
+	// Performance (#8): objects are annotated and encoded on every core.
 	encoded := make([][]byte, len(derived))
 	encErrs := make([]error, len(derived))
 	par.For(len(derived), func(i int) {
@@ -531,12 +584,14 @@ func (r *renderer) assemble(derived []derive.Derived, metas []krm.Meta, passthro
 		if err := encErrs[i]; err != nil {
 			return nil, fmt.Errorf("cannot encode %s: %w", metas[i], err)
 		}
-		all = append(all, keyed{key: metas[i], out: krm.Out{YAML: encoded[i]}})
 	}
-	sortKeyed(all)
-	outs := make([]krm.Out, len(all))
-	for i, k := range all {
-		outs[i] = k.out
+	outs := make([]krm.Out, len(order))
+	for i, k := range order {
+		if d := all[k].derived; d >= 0 {
+			outs[i] = krm.Out{YAML: encoded[d]}
+		} else {
+			outs[i] = all[k].out
+		}
 	}
 	return outs, nil
 }
@@ -546,7 +601,11 @@ type keyed struct {
 	key  krm.Meta
 	rank int // kindRank(key.Kind)
 	pos  int // position before sorting: equal keys keep their order
-	out  krm.Out
+	// derived is the index of a derived object, or -1; item is a
+	// passthrough item, out a source kpt writes back.
+	derived int
+	item    *krm.Item
+	out     krm.Out
 }
 
 func compareKeyed(a, b *keyed) int {
@@ -560,37 +619,53 @@ func compareKeyed(a, b *keyed) int {
 	)
 }
 
-// sortKeyed orders the output by a total key (so any sort gives the same
-// order): two halves are sorted on two cores and merged.
-func sortKeyed(all []keyed) {
+// sortedOrder gives the indexes of all in output order, a total order (so
+// any sort gives the same result). Performance (#8): the namespace comes
+// first in the key, so objects are grouped by namespace with a counting
+// sort, and each group, a few hundred objects at most in a big app, is
+// sorted on its own, on every core; the keyed values are never moved.
+func sortedOrder(all []keyed) []int32 {
+	ids := map[string]int32{}
+	var names []string
+	group := make([]int32, len(all))
 	for i := range all {
 		all[i].rank = kindRank(all[i].key.Kind)
 		all[i].pos = i
-	}
-	cmpFn := func(a, b keyed) int { return compareKeyed(&a, &b) }
-	if len(all) < 4096 {
-		slices.SortFunc(all, cmpFn)
-		return
-	}
-	mid := len(all) / 2
-	lo, hi := all[:mid], all[mid:]
-	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(lo, cmpFn) })
-	slices.SortFunc(hi, cmpFn)
-	wg.Wait()
-	merged := make([]keyed, 0, len(all))
-	i, j := 0, 0
-	for i < len(lo) && j < len(hi) {
-		if compareKeyed(&hi[j], &lo[i]) < 0 {
-			merged = append(merged, hi[j])
-			j++
-		} else {
-			merged = append(merged, lo[i])
-			i++
+		ns := all[i].key.Namespace
+		id, ok := ids[ns]
+		if !ok {
+			id = int32(len(names))
+			ids[ns] = id
+			names = append(names, ns)
 		}
+		group[i] = id
 	}
-	merged = append(append(merged, lo[i:]...), hi[j:]...)
-	copy(all, merged)
+	byName := make([]int32, len(names))
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	slices.SortFunc(byName, func(a, b int32) int { return cmp.Compare(names[a], names[b]) })
+	slot := make([]int32, len(names)) // group id → its place in name order
+	for place, id := range byName {
+		slot[id] = int32(place)
+	}
+	start := make([]int, len(names)+1)
+	for _, id := range group {
+		start[slot[id]+1]++
+	}
+	for i := range names {
+		start[i+1] += start[i]
+	}
+	next := slices.Clone(start[:len(names)])
+	order := make([]int32, len(all))
+	for i, id := range group {
+		order[next[slot[id]]] = int32(i)
+		next[slot[id]]++
+	}
+	par.For(len(names), func(g int) {
+		slices.SortFunc(order[start[g]:start[g+1]], func(a, b int32) int { return compareKeyed(&all[a], &all[b]) })
+	})
+	return order
 }
 
 // packagePathAnnotation is the absolute directory of the kpt (sub)package

@@ -10,19 +10,24 @@ import (
 	"github.com/lattice-dev/lattice/pkg/krm"
 )
 
-// TestSortKeyedIsStableSort: the two-core sort gives the order of a
-// stable sort by the output key, duplicates included, above and below the
-// size where it splits.
-func TestSortKeyedIsStableSort(t *testing.T) {
+// TestSortedOrderIsStableSort: grouping by namespace and sorting the groups
+// on every core gives the order of a stable sort by the output key,
+// duplicates included, with one namespace, several and none.
+func TestSortedOrderIsStableSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	kinds := append(slices.Clone(kindOrder), "Zebra", "Alpha")
-	for _, n := range []int{0, 1, 7, 4095, 4096, 9001} {
+	for _, tc := range []struct{ n, namespaces int }{{0, 5}, {1, 5}, {7, 5}, {4096, 1}, {9001, 5}, {9001, 700}} {
+		n := tc.n
 		all := make([]keyed, n)
 		for i := range all {
+			ns := fmt.Sprintf("ns-%d", r.IntN(tc.namespaces))
+			if ns == "ns-0" {
+				ns = "" // cluster-scoped
+			}
 			all[i].key = krm.Meta{
 				APIVersion: fmt.Sprintf("g%d/v1", r.IntN(2)),
 				Kind:       kinds[r.IntN(len(kinds))],
-				Namespace:  fmt.Sprintf("ns-%d", r.IntN(5)),
+				Namespace:  ns,
 				Name:       fmt.Sprintf("n-%d", r.IntN(n/4+1)),
 			}
 			all[i].out.YAML = []byte(fmt.Sprint(i))
@@ -37,10 +42,13 @@ func TestSortKeyedIsStableSort(t *testing.T) {
 				cmp.Compare(a.key.APIVersion, b.key.APIVersion),
 			)
 		})
-		sortKeyed(all)
-		for i := range all {
-			if string(all[i].out.YAML) != string(want[i].out.YAML) {
-				t.Fatalf("n=%d: position %d holds item %s, a stable sort puts %s there", n, i, all[i].out.YAML, want[i].out.YAML)
+		order := sortedOrder(all)
+		if len(order) != n {
+			t.Fatalf("n=%d: %d indexes", n, len(order))
+		}
+		for i, k := range order {
+			if string(all[k].out.YAML) != string(want[i].out.YAML) {
+				t.Fatalf("n=%d, %d namespaces: position %d holds item %s, a stable sort puts %s there", n, tc.namespaces, i, all[k].out.YAML, want[i].out.YAML)
 			}
 		}
 	}
