@@ -295,7 +295,7 @@ func (g *Graph) remoteCallers() {
 			if o.Peer.Cluster != "" || callee == nil {
 				continue
 			}
-			g.connect(ref, o, callee)
+			g.connect(caller, o, callee)
 		}
 	}
 }
@@ -347,11 +347,11 @@ func peerDeclares(peers []v1alpha1.InventoryPeer, self Ref, _ string) string {
 
 // notExportedHere: a local callee accepts a remote caller that declares it,
 // but this cluster does not export the callee.
-func (g *Graph) notExportedHere(callee *Node, in Intent) {
+func (g *Graph) notExportedHere(callee *Node, in Intent) Finding {
 	local := g.fleet.local
-	g.Findings = append(g.Findings, Finding{On: callee.Ref, Key: in.Key, Peer: in.Peer, Kind: NotExported,
+	return Finding{On: callee.Ref, Key: in.Key, Peer: in.Peer, Kind: NotExported,
 		Message: fmt.Sprintf("%s accepts %s inbound and %s declares it outbound, but this cluster (%s) does not export %s, so the call is denied; add %s to the exports of %s in the Fleet and run `lattice fleet inventory`",
-			callee.Ref, g.label(in.Peer), g.label(in.Peer), local, callee.Ref, callee.Ref, local)})
+			callee.Ref, g.label(in.Peer), g.label(in.Peer), local, callee.Ref, callee.Ref, local)}
 }
 
 // sharedIdentities warns where a principal a local callee admits is also
@@ -369,7 +369,7 @@ func (g *Graph) sharedIdentities() {
 		}
 	}
 	for _, ref := range g.order {
-		in := g.in[ref]
+		in := g.nodes[ref].in
 		agreed := map[Ref]bool{}
 		for _, e := range in {
 			agreed[ix.abs(e.From)] = true

@@ -61,6 +61,8 @@ type Node struct {
 	AllowsAllFrom  string // resource key of the wildcard declaration
 	AllowsAllRules []v1alpha1.L7Rule
 
+	// in and out are the active edges, sorted by caller and by callee.
+	in, out  []Edge
 	outbound map[Ref]bool
 	inbound  map[Ref]int // index into Inbound
 	// peers maps every service resource key to the peer it resolved to.
@@ -153,7 +155,6 @@ func (k FindingKind) Error() bool { return k == Ambiguous || k == UnknownCluster
 type Graph struct {
 	nodes    map[Ref]*Node
 	order    []Ref
-	in, out  map[Ref][]Edge
 	Findings []Finding
 	// fleet is nil without a FleetInventory; remote holds the services of
 	// the other clusters.
@@ -171,7 +172,7 @@ func Build(services []*v1alpha1.LatticeService) *Graph { return BuildFleet(servi
 // resolved across the fleet (fleet.go) and an agreement between a local
 // and a remote service is matched exactly like a local one.
 func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
-	g := &Graph{nodes: make(map[Ref]*Node, len(services)), in: make(map[Ref][]Edge, len(services)), out: make(map[Ref][]Edge, len(services))}
+	g := &Graph{nodes: make(map[Ref]*Node, len(services))}
 	// Performance (#8): the per-service steps run on every core; all that
 	// is shared is written in g.order, so the graph does not depend on
 	// scheduling.
@@ -193,43 +194,39 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 	} else {
 		par.For(len(g.order), func(i int) { g.intents(g.nodes[g.order[i]]) })
 	}
-	for _, ref := range g.order {
-		caller := g.nodes[ref]
-		for _, o := range caller.Outbound {
-			callee := g.Node(o.Peer)
-			if callee == nil {
-				g.dangling(caller, o, true)
-				continue
-			}
-			if !g.connect(ref, o, callee) {
-				g.oneSided(caller, o, CalleeDoesNotAllow)
-			}
-		}
+	// Matching reads the nodes and writes each node's own edges and
+	// findings, so it runs on every core; findings are then joined in the
+	// order a single pass would record them: every caller's, then every
+	// callee's, in graph order.
+	per := make([]matched, len(g.order))
+	par.For(len(g.order), func(i int) { per[i] = g.match(g.nodes[g.order[i]]) })
+	for i := range per {
+		g.record(per[i].asCaller)
 	}
-	for _, ref := range g.order {
-		callee := g.nodes[ref]
-		for _, in := range callee.Inbound {
-			caller := g.Node(in.Peer)
-			switch {
-			case caller == nil:
-				g.dangling(callee, in, false)
-			case caller.unexported[ref]:
-				g.notExportedHere(callee, in)
-			case !caller.outbound[ref]:
-				g.oneSided(callee, in, CallerDoesNotDeclare)
-			}
+	for i := range per {
+		g.record(per[i].asCallee)
+	}
+	// A callee's inbound edges, in caller order.
+	for i, ref := range g.order {
+		for j, e := range g.nodes[ref].out {
+			callee := per[i].callees[j]
+			callee.in = append(callee.in, e)
 		}
 	}
 	if g.fleet != nil {
 		g.remoteCallers()
 	}
-	// Edges were appended in caller order and resource-key order.
-	for k := range g.in {
-		slices.SortFunc(g.in[k], func(a, b Edge) int { return a.From.Compare(b.From) })
+	all := g.Nodes()
+	for _, ref := range g.remoteOrder {
+		all = append(all, g.remote[ref])
 	}
-	for k := range g.out {
-		slices.SortFunc(g.out[k], func(a, b Edge) int { return a.To.Compare(b.To) })
-	}
+	par.For(len(all), func(i int) {
+		n := all[i]
+		// Remote callers' edges come last; outbound edges are in
+		// resource-key order.
+		slices.SortFunc(n.in, func(a, b Edge) int { return a.From.Compare(b.From) })
+		slices.SortFunc(n.out, func(a, b Edge) int { return a.To.Compare(b.To) })
+	})
 	if g.fleet != nil {
 		g.sharedIdentities()
 	}
@@ -238,31 +235,96 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 		p := g.pending[i]
 		f := &g.Findings[p.finding]
 		if f.Kind == CalleeDoesNotAllow {
-			f.Message = fmt.Sprintf("%s declares %s outbound, but %s does not accept %s inbound, so every call is denied; to allow it, %s",
-				f.On, f.Peer, f.Peer, f.On, fix(p.peer, f.On, v1alpha1.DirectionInbound))
+			f.Message = f.On.String() + " declares " + f.Peer.String() + " outbound, but " + f.Peer.String() + " does not accept " +
+				f.On.String() + " inbound, so every call is denied; to allow it, " + fix(p.peer, f.On, v1alpha1.DirectionInbound)
 		} else {
-			f.Message = fmt.Sprintf("%s accepts %s inbound, but %s does not declare %s outbound, so no traffic is allowed; to allow it, %s",
-				f.On, f.Peer, f.Peer, f.On, fix(p.peer, f.On, v1alpha1.DirectionOutbound))
+			f.Message = f.On.String() + " accepts " + f.Peer.String() + " inbound, but " + f.Peer.String() + " does not declare " +
+				f.On.String() + " outbound, so no traffic is allowed; to allow it, " + fix(p.peer, f.On, v1alpha1.DirectionOutbound)
 		}
 	})
 	g.pending = nil
 	return g
 }
 
+// matched is what matching found for one node: its findings as a caller
+// and as a callee, and the callee of each of its outbound edges.
+type matched struct {
+	asCaller, asCallee []found
+	callees            []*Node
+}
+
+// found is a finding; peer, when set, is the side whose declaration the
+// message (written later) suggests.
+type found struct {
+	Finding
+	peer *Node
+}
+
+// record appends findings to the graph, queueing the messages still to
+// be written.
+func (g *Graph) record(fs []found) {
+	for _, f := range fs {
+		if f.peer != nil {
+			g.pending = append(g.pending, pendingMessage{finding: len(g.Findings), peer: f.peer})
+		}
+		g.Findings = append(g.Findings, f.Finding)
+	}
+}
+
+// match adds n's outbound edges (to n.out only) and reports its
+// findings. It writes nothing shared, so nodes match in parallel.
+func (g *Graph) match(n *Node) matched {
+	var m matched
+	for _, o := range n.Outbound {
+		callee := g.Node(o.Peer)
+		if callee == nil {
+			m.asCaller = append(m.asCaller, found{Finding: g.dangling(n, o, true)})
+			continue
+		}
+		if e, ok := edgeTo(n.Ref, o, callee); ok {
+			n.out = append(n.out, e)
+			m.callees = append(m.callees, callee)
+		} else {
+			m.asCaller = append(m.asCaller, g.oneSided(n, o, callee, CalleeDoesNotAllow))
+		}
+	}
+	for _, in := range n.Inbound {
+		caller := g.Node(in.Peer)
+		switch {
+		case caller == nil:
+			m.asCallee = append(m.asCallee, found{Finding: g.dangling(n, in, false)})
+		case caller.unexported[n.Ref]:
+			m.asCallee = append(m.asCallee, found{Finding: g.notExportedHere(n, in)})
+		case !caller.outbound[n.Ref]:
+			m.asCallee = append(m.asCallee, g.oneSided(n, in, caller, CallerDoesNotDeclare))
+		}
+	}
+	return m
+}
+
 // connect adds the edge of caller's outbound intent o when callee admits
 // the caller, by name or by wildcard, and reports whether it does.
-func (g *Graph) connect(caller Ref, o Intent, callee *Node) bool {
+func (g *Graph) connect(caller *Node, o Intent, callee *Node) bool {
+	e, ok := edgeTo(caller.Ref, o, callee)
+	if ok {
+		caller.out = append(caller.out, e)
+		callee.in = append(callee.in, e)
+	}
+	return ok
+}
+
+// edgeTo is the edge of caller's outbound intent o, if callee admits the
+// caller by name or by wildcard.
+func edgeTo(caller Ref, o Intent, callee *Node) (Edge, bool) {
 	e := Edge{From: caller, To: o.Peer, CallerKey: o.Key}
 	if i, named := callee.inbound[caller]; named {
 		e.Rules, e.CalleeKey = callee.Inbound[i].Rules, callee.Inbound[i].Key
 	} else if callee.AllowsAll {
 		e.Rules, e.CalleeKey = callee.AllowsAllRules, callee.AllowsAllFrom
 	} else {
-		return false
+		return Edge{}, false
 	}
-	g.out[caller] = append(g.out[caller], e)
-	g.in[o.Peer] = append(g.in[o.Peer], e)
-	return true
+	return e, true
 }
 
 // newNode records the service's declarations as written; intents resolves
@@ -349,17 +411,15 @@ func mergeRules(have, add []v1alpha1.L7Rule) []v1alpha1.L7Rule {
 	return append(slices.Clone(have), add...)
 }
 
-func (g *Graph) oneSided(on *Node, in Intent, kind FindingKind) {
+// oneSided is the finding of on's intent that peer does not answer.
+func (g *Graph) oneSided(on *Node, in Intent, peer *Node, kind FindingKind) found {
 	f := Finding{On: on.Ref, Key: in.Key, Peer: in.Peer, Kind: kind}
-	peer := g.Node(in.Peer)
 	if peer.Remote != nil {
 		f.Message = g.oneSidedRemote(on, peer, kind)
-		g.Findings = append(g.Findings, f)
-		return
+		return found{Finding: f}
 	}
 	// The message is written once the graph is built (BuildFleet).
-	g.pending = append(g.pending, pendingMessage{finding: len(g.Findings), peer: peer})
-	g.Findings = append(g.Findings, f)
+	return found{Finding: f, peer: peer}
 }
 
 // pendingMessage is a one-sided finding whose message is still to be
@@ -369,7 +429,7 @@ type pendingMessage struct {
 	peer    *Node
 }
 
-func (g *Graph) dangling(on *Node, in Intent, outbound bool) {
+func (g *Graph) dangling(on *Node, in Intent, outbound bool) Finding {
 	f := Finding{On: on.Ref, Key: in.Key, Peer: in.Peer, Kind: PeerMissing}
 	what := fmt.Sprintf("%s declares %s outbound", on.Ref, in.Peer)
 	if !outbound {
@@ -391,7 +451,7 @@ func (g *Graph) dangling(on *Node, in Intent, outbound bool) {
 	default:
 		f.Message = what + ", but " + in.Peer.String() + " is not in this render, so the agreement cannot be checked and no policy admits this traffic; render both services together"
 	}
-	g.Findings = append(g.Findings, f)
+	return f
 }
 
 // fix is the YAML that completes an agreement on peer, the side that has not
@@ -451,7 +511,17 @@ func (g *Graph) Nodes() []*Node {
 }
 
 // Callers returns the active inbound edges of ref, sorted by caller.
-func (g *Graph) Callers(ref Ref) []Edge { return g.in[ref] }
+func (g *Graph) Callers(ref Ref) []Edge {
+	if n := g.Node(ref); n != nil {
+		return n.in
+	}
+	return nil
+}
 
 // Callees returns the active outbound edges of ref, sorted by callee.
-func (g *Graph) Callees(ref Ref) []Edge { return g.out[ref] }
+func (g *Graph) Callees(ref Ref) []Edge {
+	if n := g.Node(ref); n != nil {
+		return n.out
+	}
+	return nil
+}
