@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 
@@ -89,6 +91,45 @@ func BenchmarkRender(b *testing.B) {
 				}
 				_ = render.Format(out.Results)
 			}
+		})
+	}
+}
+
+// BenchmarkEncode: encoding the derived objects of the synthetic app, per
+// kind, the largest share of a function's CPU.
+//
+//	go test ./tests -run '^$' -bench Encode -benchmem
+func BenchmarkEncode(b *testing.B) {
+	items, fnConfig, err := krm.ReadResourceList(bytes.NewReader(benchInput(1000)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := render.Render(items, fnConfig, render.Stream)
+	if out.Failed {
+		b.Fatal("render failed")
+	}
+	byKind := map[string][]any{}
+	for _, d := range out.Derived {
+		k := d.Object.GetObjectKind().GroupVersionKind().Kind
+		byKind[k] = append(byKind[k], d.Object)
+	}
+	for _, k := range slices.Sorted(maps.Keys(byKind)) {
+		objs := byKind[k]
+		b.Run(k, func(b *testing.B) {
+			b.ReportAllocs()
+			size := 0
+			for b.Loop() {
+				size = 0
+				for _, o := range objs {
+					y, err := krm.Encode(o)
+					if err != nil {
+						b.Fatal(err)
+					}
+					size += len(y)
+				}
+			}
+			b.ReportMetric(float64(size)/float64(len(objs)), "B/obj")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(objs)), "ns/obj")
 		})
 	}
 }

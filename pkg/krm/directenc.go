@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -41,7 +42,10 @@ func itemPos(indent int) pos {
 type directWriter struct {
 	yamlWriter
 	tree *treeBuilder // for subtrees; arena shared with yamlWriter
+	keys []jnode      // the keys of the maps being written
 }
+
+var typeStringMap = reflect.TypeFor[map[string]string]()
 
 // wfn writes v at p.
 type wfn func(w *directWriter, v reflect.Value, p pos, depth int)
@@ -143,6 +147,7 @@ func newWriter(t reflect.Type) wfn {
 			return subtree(encoderFor(t))
 		}
 		elem := writerFor(t.Elem())
+		plain := t == typeStringMap
 		return func(w *directWriter, v reflect.Value, p pos, depth int) {
 			if v.IsNil() {
 				w.scalarAt(jnode{kind: 'z'}, p)
@@ -156,11 +161,23 @@ func newWriter(t reflect.Type) wfn {
 				w.ok = false
 				return
 			}
-			keys := make([]jnode, 0, v.Len())
-			it := v.MapRange()
-			for it.Next() {
-				keys = append(keys, jnode{key: it.Key().String()})
+			// Keys go on a stack shared by nested maps; a map[string]string
+			// (labels, annotations, data: most maps) is read without
+			// reflection, its values kept with its keys.
+			base := len(w.keys)
+			if plain && v.CanInterface() {
+				for k, s := range v.Interface().(map[string]string) {
+					w.keys = append(w.keys, jnode{key: k, s: s})
+				}
+			} else {
+				plain = false
+				it := v.MapRange()
+				for it.Next() {
+					w.keys = append(w.keys, jnode{key: it.Key().String()})
+				}
 			}
+			keys := w.keys[base:]
+			defer func() { w.keys = w.keys[:base] }()
 			// The tree path's order: by string, then yaml.v2's sort.
 			slices.SortFunc(keys, func(x, y jnode) int { return strings.Compare(x.key, y.key) })
 			sortV2(keys)
@@ -171,13 +188,18 @@ func newWriter(t reflect.Type) wfn {
 					w.indent(indent)
 				}
 				rk, ok := renderKey(k.key)
-				if !ok || !utf8.ValidString(k.key) {
+				if !ok || rk != k.key && !utf8.ValidString(k.key) {
 					w.ok = false
 					return
 				}
 				w.buf = append(w.buf, rk...)
 				w.buf = append(w.buf, ':')
-				elem(w, v.MapIndex(reflect.ValueOf(k.key).Convert(t.Key())), pos{col: indent + len(rk) + 2, mapIndent: indent + 2, seqIndent: indent}, depth+1)
+				at := pos{col: indent + len(rk) + 2, mapIndent: indent + 2, seqIndent: indent}
+				if plain {
+					w.str(k.s, at)
+				} else {
+					elem(w, v.MapIndex(reflect.ValueOf(k.key).Convert(t.Key())), at, depth+1)
+				}
 				if !w.ok {
 					return
 				}
@@ -242,6 +264,12 @@ func (w *directWriter) int(i int64, p pos) {
 }
 
 func (w *directWriter) str(s string, p pos) {
+	if plainSafe(s) { // ASCII: valid, and written as is
+		w.buf = append(w.buf, ' ')
+		w.buf = append(w.buf, s...)
+		w.buf = append(w.buf, '\n')
+		return
+	}
 	if !utf8.ValidString(s) {
 		w.ok = false // encoding/json would replace bytes: the JSON path
 		return
@@ -254,6 +282,65 @@ type dfield struct {
 	structField
 	key   string // rendered
 	write wfn
+	// Performance (#8): most fields of a Deployment are empty and
+	// omitted. When the field is reached through no pointer, empty is
+	// the omitempty test read at offset off from the struct's address,
+	// so an omitted field costs no reflect.Value; nil otherwise.
+	off   uintptr
+	empty func(unsafe.Pointer) bool
+}
+
+// memEmpty is isEmptyValue for a value of type t at p, for the kinds where
+// that is one read; nil for the others (maps need their length).
+func memEmpty(t reflect.Type) func(unsafe.Pointer) bool {
+	switch t.Kind() {
+	case reflect.String:
+		return func(p unsafe.Pointer) bool { return len(*(*string)(p)) == 0 }
+	case reflect.Slice:
+		return func(p unsafe.Pointer) bool { return len(*(*[]byte)(p)) == 0 } // every slice header has the same layout
+	case reflect.Pointer:
+		return func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
+	case reflect.Interface:
+		return func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil } // the type word
+	case reflect.Bool:
+		return func(p unsafe.Pointer) bool { return !*(*bool)(p) }
+	case reflect.Int8, reflect.Uint8:
+		return func(p unsafe.Pointer) bool { return *(*uint8)(p) == 0 }
+	case reflect.Int16, reflect.Uint16:
+		return func(p unsafe.Pointer) bool { return *(*uint16)(p) == 0 }
+	case reflect.Int32, reflect.Uint32:
+		return func(p unsafe.Pointer) bool { return *(*uint32)(p) == 0 }
+	case reflect.Int64, reflect.Uint64:
+		return func(p unsafe.Pointer) bool { return *(*uint64)(p) == 0 }
+	case reflect.Int, reflect.Uint, reflect.Uintptr:
+		return func(p unsafe.Pointer) bool { return *(*uintptr)(p) == 0 }
+	case reflect.Struct:
+		return func(unsafe.Pointer) bool { return false }
+	}
+	return nil
+}
+
+// fieldAt is fieldValue for a struct v at address base (nil when v is not
+// addressable).
+func fieldAt(v reflect.Value, base unsafe.Pointer, f *dfield) (reflect.Value, bool) {
+	if base == nil || f.empty == nil {
+		return fieldValue(v, f)
+	}
+	if f.omitEmpty && f.empty(unsafe.Add(base, f.off)) {
+		return reflect.Value{}, false
+	}
+	for _, x := range f.index {
+		v = v.Field(x)
+	}
+	return v, true
+}
+
+// addrOf is the address of v's memory, or nil when v is not addressable.
+func addrOf(v reflect.Value) unsafe.Pointer {
+	if !v.CanAddr() {
+		return nil
+	}
+	return v.Addr().UnsafePointer()
 }
 
 func sortedFields(t reflect.Type) ([]dfield, bool) {
@@ -273,6 +360,20 @@ func sortedFields(t reflect.Type) ([]dfield, bool) {
 			return nil, false
 		}
 		out[i] = dfield{structField: f, key: key, write: writerFor(t.FieldByIndex(f.index).Type)}
+		// Through embedded structs, not pointers: one offset.
+		direct, at := f.omitZero == nil, t
+		for _, x := range f.index {
+			if at.Kind() != reflect.Struct {
+				direct = false
+				break
+			}
+			sf := at.Field(x)
+			out[i].off += sf.Offset
+			at = sf.Type
+		}
+		if direct {
+			out[i].empty = memEmpty(at)
+		}
 	}
 	// Letter-only keys: yaml.v2's order is plain byte order here, and
 	// total, so sorting once equals the tree path's sort of any subset.
@@ -339,12 +440,13 @@ func (w *directWriter) structAt(fields []dfield, v reflect.Value, p pos, depth i
 	}
 	first := true
 	indent := p.mapIndent
+	base := addrOf(v)
 	for i := range fields {
 		f := &fields[i]
 		if f.name == skip {
 			continue
 		}
-		fv, ok := fieldValue(v, f)
+		fv, ok := fieldAt(v, base, f)
 		if !ok {
 			continue
 		}
@@ -389,12 +491,13 @@ func encodeDirect(obj any, size int) ([]byte, bool) {
 	w.buf, w.ok = make([]byte, 0, size), true
 	w.tree.ok = true
 	first := true
+	base := addrOf(v)
 	for i := range fields {
 		f := &fields[i]
 		if f.name == "status" {
 			continue
 		}
-		fv, ok := fieldValue(v, f)
+		fv, ok := fieldAt(v, base, f)
 		if !ok {
 			continue
 		}
@@ -455,7 +558,7 @@ func encodeDirectSized(obj any) ([]byte, bool) {
 		size = h.(int) + h.(int)/8
 	}
 	out, ok := encodeDirect(obj, size)
-	if ok && len(out) > size {
+	if ok && (len(out) > size || len(out) < size/2) {
 		sizeHints.Store(t, len(out))
 	}
 	return out, ok

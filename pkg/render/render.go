@@ -185,29 +185,44 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	// Stale derived objects go before namespaces are counted: a Namespace
 	// lattice emitted last time is emitted again, not taken as the user's.
 	passthrough = r.dropStale(passthrough, keep)
-	shared := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough)}
-	r.problems(derive.Check(shared), bySource)
+	sharedIn := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough)}
+	r.problems(derive.Check(sharedIn), bySource)
 	if r.failed() {
 		return r.fail(out, items)
 	}
 
 	var derived []derive.Derived
 	// Performance (#8): derivers are pure, so services derive on every
-	// core; results are collected in graph order.
+	// core; results are collected in graph order. In function mode each
+	// object is also annotated and encoded right away, while it is in
+	// the cache (a third of encoding was waiting for memory), and the
+	// typed object dropped; kpt write-back and spec.output.validate need
+	// the objects whole, so they encode in assemble.
+	early := mode == Function && !keep && !r.platform.Spec.Output.Validate
 	nodes := g.Nodes()
 	type perService struct {
 		d    []derive.Derived
 		errs field.ErrorList
+		enc  []encoded
 	}
 	per := make([]perService, len(nodes))
 	par.For(len(nodes), func(i int) {
-		per[i].d, per[i].errs = derive.Service(derive.Input{Service: nodes[i].Service, Platform: r.platform, Graph: g})
+		p := &per[i]
+		p.d, p.errs = derive.Service(derive.Input{Service: nodes[i].Service, Platform: r.platform, Graph: g})
+		if early && len(p.errs) == 0 {
+			p.enc = make([]encoded, len(p.d))
+			for j := range p.d {
+				p.enc[j] = encodeDerived(p.d[j], nil)
+				p.d[j].Object = nil
+			}
+		}
 	})
 	total := 0
 	for i := range per {
 		total += len(per[i].d)
 	}
 	derived = make([]derive.Derived, 0, total+64)
+	enc := make([]encoded, 0, total+64)
 	for i, n := range nodes {
 		d, errs := per[i].d, per[i].errs
 		if len(errs) > 0 {
@@ -215,13 +230,26 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 			continue
 		}
 		derived = append(derived, d...)
+		if early {
+			enc = append(enc, per[i].enc...)
+		} else {
+			enc = append(enc, make([]encoded, len(d))...)
+		}
 	}
-	derived = append(derived, derive.Shared(shared)...)
+	shared := derive.Shared(sharedIn)
+	derived = append(derived, shared...)
+	enc = append(enc, make([]encoded, len(shared))...)
 	if r.failed() {
 		return r.fail(out, items)
 	}
 	metas := make([]krm.Meta, len(derived))
-	par.For(len(derived), func(i int) { metas[i] = meta(derived[i]) })
+	par.For(len(derived), func(i int) {
+		if enc[i].done {
+			metas[i] = enc[i].meta
+		} else {
+			metas[i] = meta(derived[i])
+		}
+	})
 	all := outputKeys(metas, passthrough, sources, keep)
 	order := sortedOrder(all)
 	r.collisions(all, order, derived, bySource)
@@ -239,7 +267,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		out.Derived = derived
 	}
 
-	outs, err := r.assemble(all, order, derived, metas, sources, keep)
+	outs, err := r.assemble(all, order, derived, enc, metas, sources, keep)
 	if err != nil {
 		r.results = append(r.results, &framework.Result{Severity: framework.Error, Message: "internal error: " + err.Error()})
 		return r.fail(out, items)
@@ -533,7 +561,7 @@ func outputKeys(metas []krm.Meta, passthrough []krm.Item, sources []source, keep
 
 // assemble encodes derived objects and lays out every object in order, a
 // total order, so the same input in any order gives byte-identical output.
-func (r *renderer) assemble(all []keyed, order []int32, derived []derive.Derived, metas []krm.Meta, sources []source, keep bool) ([]krm.Out, error) {
+func (r *renderer) assemble(all []keyed, order []int32, derived []derive.Derived, enc []encoded, metas []krm.Meta, sources []source, keep bool) ([]krm.Out, error) {
 	for i := range all {
 		if all[i].item != nil {
 			all[i].out = krm.Out{Node: all[i].item.Node}
@@ -553,47 +581,67 @@ func (r *renderer) assemble(all []keyed, order []int32, derived []derive.Derived
 		}
 	}
 	paths := r.paths(derived, sources, keep)
-	// Performance (#8): objects are annotated and encoded on every core.
-	encoded := make([][]byte, len(derived))
-	encErrs := make([]error, len(derived))
+	// Performance (#8): what was not encoded as it was derived is
+	// encoded on every core.
 	par.For(len(derived), func(i int) {
-		d := derived[i]
-		ann := d.Object.GetAnnotations()
-		if ann == nil {
-			ann = map[string]string{}
+		if enc[i].done {
+			return
 		}
-		ann[derive.AnnotationSource] = strings.Join(d.Sources, ",")
+		var at *filePos
 		if p, ok := paths[i]; ok {
-			ann[kioutil.PathAnnotation] = p.path
-			ann[kioutil.LegacyPathAnnotation] = p.path
-			ann[kioutil.IndexAnnotation] = strconv.Itoa(p.index)
-			ann[kioutil.LegacyIndexAnnotation] = strconv.Itoa(p.index)
-			if p.pkg != "" {
-				ann[packagePathAnnotation] = p.pkg
-			}
+			at = &p
 		}
-		d.Object.SetAnnotations(ann)
-		encoded[i], encErrs[i] = krm.Encode(d.Object)
+		enc[i] = encodeDerived(derived[i], at)
 		if r.mode == Function {
-			// Memory (#8): the typed object is not needed again; with
-			// 10,000 services they are a quarter of the live heap.
+			// Memory (#8): the typed object is not needed again.
 			derived[i].Object = nil
 		}
 	})
 	for i := range derived {
-		if err := encErrs[i]; err != nil {
+		if err := enc[i].err; err != nil {
 			return nil, fmt.Errorf("cannot encode %s: %w", metas[i], err)
 		}
 	}
 	outs := make([]krm.Out, len(order))
 	for i, k := range order {
 		if d := all[k].derived; d >= 0 {
-			outs[i] = krm.Out{YAML: encoded[d]}
+			outs[i] = krm.Out{YAML: enc[d].yaml}
 		} else {
 			outs[i] = all[k].out
 		}
 	}
 	return outs, nil
+}
+
+// encoded is a derived object as written.
+type encoded struct {
+	done bool
+	meta krm.Meta
+	yaml []byte
+	err  error
+}
+
+// encodeDerived annotates d's object with its sources (and, for kpt
+// write-back, its file) and encodes it.
+func encodeDerived(d derive.Derived, at *filePos) encoded {
+	e := encoded{done: true, meta: meta(d)}
+	ann := d.Object.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[derive.AnnotationSource] = strings.Join(d.Sources, ",")
+	if at != nil {
+		ann[kioutil.PathAnnotation] = at.path
+		ann[kioutil.LegacyPathAnnotation] = at.path
+		ann[kioutil.IndexAnnotation] = strconv.Itoa(at.index)
+		ann[kioutil.LegacyIndexAnnotation] = strconv.Itoa(at.index)
+		if at.pkg != "" {
+			ann[packagePathAnnotation] = at.pkg
+		}
+	}
+	d.Object.SetAnnotations(ann)
+	e.yaml, e.err = krm.Encode(d.Object)
+	return e
 }
 
 // keyed is an output object with its sort key.
