@@ -1,7 +1,6 @@
 package derive
 
 import (
-	"maps"
 	"slices"
 
 	securityv1 "istio.io/api/security/v1"
@@ -10,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lattice-dev/lattice/pkg/graph"
+	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // inboundPolicies compiles the service's active inbound edges (and its
@@ -72,7 +72,7 @@ func inboundPolicies(in Input) []Derived {
 		byPrincipal[p] = r
 	}
 	var l7Rules []*securityv1.Rule
-	for _, p := range slices.Sorted(maps.Keys(byPrincipal)) {
+	for _, p := range sorted.Keys(byPrincipal) {
 		l7Rules = append(l7Rules, byPrincipal[p])
 	}
 	add(targetPolicy(in.Meta("allow-l7-to-"+h), &typev1beta1.PolicyTargetReference{Kind: "Service", Name: s.Name}, l7Rules...),

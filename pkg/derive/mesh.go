@@ -3,7 +3,6 @@ package derive
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
 	"github.com/lattice-dev/lattice/pkg/par"
+	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // The mesh is Istio ambient. Identity: every service runs as its own
@@ -58,7 +58,7 @@ func Mesh(in Input) ([]Derived, field.ErrorList) {
 func sharedMesh(in SharedInput) []Derived {
 	out := baseline(in)
 	byNS := servicesByNamespace(in.Graph)
-	nss := slices.Sorted(maps.Keys(byNS))
+	nss := sorted.Keys(byNS)
 	// Namespaces are independent: derived on every core, kept in order.
 	per := make([][]Derived, len(nss))
 	par.For(len(nss), func(i int) {
@@ -88,7 +88,7 @@ func sharedMesh(in SharedInput) []Derived {
 func checkMesh(in SharedInput) []Problem {
 	gw := in.Platform.Spec.Gateway
 	byNS := servicesByNamespace(in.Graph)
-	nss := slices.Sorted(maps.Keys(byNS))
+	nss := sorted.Keys(byNS)
 	per := make([][]Problem, len(nss))
 	par.For(len(nss), func(i int) {
 		ns, nodes := nss[i], byNS[nss[i]]
@@ -124,7 +124,7 @@ func checkMesh(in SharedInput) []Problem {
 func udpPorts(n *graph.Node) []Problem {
 	var ps []Problem
 	if svc := n.Service.Spec.Workload.Service; svc != nil {
-		for _, name := range slices.Sorted(maps.Keys(svc.Ports)) {
+		for _, name := range sorted.Keys(svc.Ports) {
 			if svc.Ports[name].Protocol == "UDP" {
 				ps = append(ps, Problem{Source: n.Ref.String(), Field: "spec.workload.service.ports[" + name + "].protocol", Warning: true,
 					Message: "the ambient mesh carries TCP only, so no AuthorizationPolicy covers this UDP port and any pod can reach it; restrict it with a NetworkPolicy"})
@@ -151,7 +151,7 @@ func opaquePorts(g *graph.Graph, n *graph.Node) []Problem {
 	var ps []Problem
 	readable := false
 	ports := n.Service.Spec.Workload.Service.Ports
-	for _, name := range slices.Sorted(maps.Keys(ports)) {
+	for _, name := range sorted.Keys(ports) {
 		proto, _, _ := strings.Cut(name, "-")
 		if proto == "https" || proto == "tls" || proto == "tcp" || proto == "mongo" || proto == "mysql" || proto == "redis" {
 			ps = append(ps, Problem{Source: n.Ref.String(), Field: "spec.workload.service.ports[" + name + "]", Warning: true,
@@ -211,7 +211,7 @@ func targetPorts(s *v1alpha1.LatticeService) []string {
 	}
 	ports := s.Spec.Workload.Service.Ports
 	var out []string
-	for _, name := range slices.Sorted(maps.Keys(ports)) {
+	for _, name := range sorted.Keys(ports) {
 		if p := targetPort(ports[name]); !slices.Contains(out, p) {
 			out = append(out, p)
 		}

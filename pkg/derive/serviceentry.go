@@ -3,7 +3,6 @@ package derive
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
+	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // External egress (reference §2.13.4) is unilateral: the outside cannot
@@ -49,12 +49,12 @@ func egressOf(s *v1alpha1.LatticeService) []egress {
 	if !external {
 		return nil
 	}
-	for _, key := range slices.Sorted(maps.Keys(res)) {
+	for _, key := range sorted.Keys(res) {
 		r := res[key]
 		if r.Type != v1alpha1.ResourceExternalService || r.Params == nil {
 			continue
 		}
-		for _, name := range slices.Sorted(maps.Keys(r.Params.Endpoints)) {
+		for _, name := range sorted.Keys(r.Params.Endpoints) {
 			ep, err := v1alpha1.ParseEndpoint(r.Params.Endpoints[name])
 			if err != nil {
 				continue // validation reported it
@@ -92,7 +92,7 @@ func egressPolicies(in Input) []Derived {
 	}
 	me := Principal(in.Platform.Spec.Cluster.TrustDomain, s.Namespace, s.Name)
 	var out []Derived
-	for _, host := range slices.Sorted(maps.Keys(ports)) {
+	for _, host := range sorted.Keys(ports) {
 		ref := &typev1beta1.PolicyTargetReference{Group: "networking.istio.io", Kind: "ServiceEntry", Name: seName(s.Namespace, host)}
 		ap := targetPolicy(in.Meta("allow-fqdn-"+Hash(s.Namespace, s.Name, host)), ref, allowRule([]string{me}, ports[host]))
 		out = append(out, Derived{Object: ap, Sources: []string{in.Source()}, Reason: "spec.workload.resources"})
@@ -124,7 +124,7 @@ func serviceEntries(ns string, nodes []*graph.Node) []Derived {
 		}
 	}
 	var out []Derived
-	for _, host := range slices.Sorted(maps.Keys(hosts)) {
+	for _, host := range sorted.Keys(hosts) {
 		en := hosts[host]
 		meta := sharedMeta(seName(ns, host), ns)
 		meta.Labels[LabelUseWaypoint] = waypointName(ns)
@@ -147,7 +147,7 @@ func serviceEntries(ns string, nodes []*graph.Node) []Derived {
 		default:
 			spec.Resolution = networkingv1.ServiceEntry_DNS
 		}
-		for _, port := range slices.Sorted(maps.Keys(en.ports)) {
+		for _, port := range sorted.Keys(en.ports) {
 			proto := en.ports[port]
 			spec.Ports = append(spec.Ports, &networkingv1.ServicePort{Number: uint32(port), Protocol: proto, Name: strings.ToLower(proto) + "-" + strconv.Itoa(int(port))})
 		}

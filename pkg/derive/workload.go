@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
+	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // Workload derives the ServiceAccount, config objects, volumes, Deployment,
@@ -87,7 +87,7 @@ var specPath = field.NewPath("spec")
 func (w *workload) secrets() {
 	s := w.in.Service
 	res := s.Spec.Workload.Resources
-	for _, key := range slices.Sorted(maps.Keys(res)) {
+	for _, key := range sorted.Keys(res) {
 		r := res[key]
 		if r.Type != v1alpha1.ResourceSecret {
 			continue
@@ -157,10 +157,10 @@ func (w *workload) templatedSecret(name, store string, tmpl map[string]string, d
 		SecretStoreRef: SecretStoreRef{Name: store, Kind: "ClusterSecretStore"},
 		Target:         ExternalSecretTarget{Name: name, Template: &ExternalSecretTemplate{EngineVersion: "v2", Data: tmpl}},
 	}
-	for _, k := range slices.Sorted(maps.Keys(data)) {
+	for _, k := range sorted.Keys(data) {
 		es.Spec.Data = append(es.Spec.Data, data[k])
 	}
-	for _, k := range slices.Sorted(maps.Keys(tmpl)) {
+	for _, k := range sorted.Keys(tmpl) {
 		fmt.Fprintf(&w.esoHash, "eso:%s:%s=%s\n", name, k, tmpl[k])
 	}
 	w.add(es, reason)
@@ -185,7 +185,7 @@ func (w *workload) podSpec() corev1.PodSpec {
 		}},
 	}
 	volumes := map[string]corev1.Volume{}
-	names := slices.Sorted(maps.Keys(s.Spec.Workload.Containers))
+	names := sorted.Keys(s.Spec.Workload.Containers)
 	for _, name := range names {
 		c := s.Spec.Workload.Containers[name]
 		pod.Containers = append(pod.Containers, w.container(name, &c, volumes))
@@ -196,7 +196,7 @@ func (w *workload) podSpec() corev1.PodSpec {
 			pod.SecurityContext.FSGroup = ptr(int64(0))
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(volumes)) {
+	for _, name := range sorted.Keys(volumes) {
 		pod.Volumes = append(pod.Volumes, volumes[name])
 	}
 	w.volumeAffinity(&pod)
@@ -220,7 +220,7 @@ func (w *workload) container(name string, c *v1alpha1.Container, volumes map[str
 		StartupProbe:    probe(c.StartupProbe),
 	}
 	if svc := s.Spec.Workload.Service; svc != nil {
-		for _, pn := range slices.Sorted(maps.Keys(svc.Ports)) {
+		for _, pn := range sorted.Keys(svc.Ports) {
 			p := svc.Ports[pn]
 			out.Ports = append(out.Ports, corev1.ContainerPort{Name: pn, ContainerPort: cmp.Or(deref(p.TargetPort), p.Port), Protocol: corev1.Protocol(p.Protocol)})
 		}
@@ -232,7 +232,7 @@ func (w *workload) container(name string, c *v1alpha1.Container, volumes map[str
 	tmpl := map[string]string{}
 	data := map[string]ExternalSecretData{}
 	store := ""
-	for _, k := range slices.Sorted(maps.Keys(c.Variables)) {
+	for _, k := range sorted.Keys(c.Variables) {
 		raw := c.Variables[k]
 		vp := cp.Child("variables").Key(k)
 		segs, err := expand(raw, w.vars)
@@ -261,7 +261,7 @@ func (w *workload) container(name string, c *v1alpha1.Container, volumes map[str
 		cmName := s.Name + "-" + name + "-env"
 		cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: w.in.Meta(cmName), Data: env}
 		w.add(cm, cp.Child("variables").String())
-		for _, k := range slices.Sorted(maps.Keys(env)) {
+		for _, k := range sorted.Keys(env) {
 			fmt.Fprintf(&w.envHash, "%s=%s\n", k, env[k])
 		}
 		out.EnvFrom = append(out.EnvFrom, corev1.EnvFromSource{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: cmName}}})
@@ -282,7 +282,7 @@ func (w *workload) files(name string, c *v1alpha1.Container, cp *field.Path, out
 	text := map[string]string{}
 	bin := map[string][]byte{}
 	modes := map[string]*int32{}
-	for _, p := range slices.Sorted(maps.Keys(c.Files)) {
+	for _, p := range sorted.Keys(c.Files) {
 		f := c.Files[p]
 		fp := cp.Child("files").Key(p)
 		key := v1alpha1.FileKey(p)
@@ -328,8 +328,8 @@ func (w *workload) files(name string, c *v1alpha1.Container, cp *field.Path, out
 		w.add(&corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: w.in.Meta(cmName), Data: text}, cp.Child("files").String())
 		vol := DNSLabel(name + "-files")
 		volumes[vol] = corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: cmName}, Items: keyItems(slices.Sorted(maps.Keys(text)), modes)}}}
-		for _, k := range slices.Sorted(maps.Keys(text)) {
+			LocalObjectReference: corev1.LocalObjectReference{Name: cmName}, Items: keyItems(sorted.Keys(text), modes)}}}
+		for _, k := range sorted.Keys(text) {
 			fmt.Fprintf(&w.fileHash, "file:%s=%s\n", k, text[k])
 		}
 	}
@@ -338,8 +338,8 @@ func (w *workload) files(name string, c *v1alpha1.Container, cp *field.Path, out
 		w.add(&corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: w.in.Meta(secName), Type: corev1.SecretTypeOpaque, Data: bin}, cp.Child("files").String())
 		vol := DNSLabel(name + "-files-bin")
 		volumes[vol] = corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-			SecretName: secName, Items: keyItems(slices.Sorted(maps.Keys(bin)), modes)}}}
-		for _, k := range slices.Sorted(maps.Keys(bin)) {
+			SecretName: secName, Items: keyItems(sorted.Keys(bin), modes)}}}
+		for _, k := range sorted.Keys(bin) {
 			fmt.Fprintf(&w.binHash, "file:%s=%s\n", k, base64.StdEncoding.EncodeToString(bin[k]))
 		}
 	}
@@ -355,7 +355,7 @@ func keyItems(keys []string, modes map[string]*int32) []corev1.KeyToPath {
 
 func (w *workload) mounts(c *v1alpha1.Container, cp *field.Path, out *corev1.Container, volumes map[string]corev1.Volume) {
 	s := w.in.Service
-	for _, p := range slices.Sorted(maps.Keys(c.Volumes)) {
+	for _, p := range sorted.Keys(c.Volumes) {
 		v := c.Volumes[p]
 		if v.Source == "" {
 			vol := DNSLabel("emptydir-" + strings.ReplaceAll(strings.Trim(p, "/"), "/", "-"))
@@ -382,7 +382,7 @@ func (w *workload) mounts(c *v1alpha1.Container, cp *field.Path, out *corev1.Con
 func (w *workload) pvcs() {
 	s := w.in.Service
 	res := s.Spec.Workload.Resources
-	for _, key := range slices.Sorted(maps.Keys(res)) {
+	for _, key := range sorted.Keys(res) {
 		r := res[key]
 		if r.Type != v1alpha1.ResourceVolume || r.Params == nil || r.Params.Size == "" {
 			continue
@@ -412,7 +412,7 @@ func (w *workload) pvcs() {
 func (w *workload) volumeAffinity(pod *corev1.PodSpec) {
 	s := w.in.Service
 	res := s.Spec.Workload.Resources
-	for _, key := range slices.Sorted(maps.Keys(res)) {
+	for _, key := range sorted.Keys(res) {
 		r := res[key]
 		if r.Type != v1alpha1.ResourceVolume || r.ID == "" || (r.Params != nil && r.Params.Size != "") {
 			continue
@@ -512,7 +512,7 @@ func (w *workload) service() *corev1.Service {
 		svc.Labels[LabelUseWaypoint] = wp
 	}
 	ports := s.Spec.Workload.Service.Ports
-	for _, name := range slices.Sorted(maps.Keys(ports)) {
+	for _, name := range sorted.Keys(ports) {
 		p := ports[name]
 		sp := corev1.ServicePort{Name: name, Port: p.Port, Protocol: corev1.Protocol(p.Protocol), TargetPort: intstr.FromInt32(cmp.Or(deref(p.TargetPort), p.Port))}
 		svc.Spec.Ports = append(svc.Spec.Ports, sp)

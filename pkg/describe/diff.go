@@ -2,7 +2,6 @@ package describe
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/lattice-dev/lattice/pkg/krm"
 	"github.com/lattice-dev/lattice/pkg/render"
+	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // Report is the difference between two renders, security first.
@@ -69,7 +69,7 @@ func Diff(old, new *render.Output) (Report, error) {
 	if err != nil {
 		return r, err
 	}
-	ids := slices.Sorted(maps.Keys(oo))
+	ids := sorted.Keys(oo)
 	for id := range no {
 		if _, ok := oo[id]; !ok {
 			ids = append(ids, id)
@@ -118,12 +118,12 @@ func access(m Model) map[string]bool {
 
 func setDiff(old, new map[string]bool) []string {
 	var out []string
-	for _, k := range slices.Sorted(maps.Keys(new)) {
+	for _, k := range sorted.Keys(new) {
 		if !old[k] {
 			out = append(out, "+ "+k)
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(old)) {
+	for _, k := range sorted.Keys(old) {
 		if !new[k] {
 			out = append(out, "- "+k)
 		}

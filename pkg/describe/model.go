@@ -15,6 +15,7 @@ import (
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
 	"github.com/lattice-dev/lattice/pkg/render"
+	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // Edge kinds.
@@ -142,7 +143,7 @@ func Build(out *render.Output) Model {
 		}
 		m.Edges = append(m.Edges, e)
 	}
-	for _, k := range slices.Sorted(maps.Keys(services)) {
+	for _, k := range sorted.Keys(services) {
 		m.Services = append(m.Services, *services[k])
 	}
 	slices.SortFunc(m.Edges, func(a, b Edge) int {
@@ -166,7 +167,7 @@ func service(n *graph.Node) *Service {
 	s := n.Service
 	out := &Service{ID: id(n.Ref), Cluster: n.Ref.Cluster, Namespace: s.Namespace, Name: s.Name, Rendered: true, AcceptsAnyDeclaredCaller: n.AllowsAll}
 	if svc := s.Spec.Workload.Service; svc != nil {
-		for _, name := range slices.Sorted(maps.Keys(svc.Ports)) {
+		for _, name := range sorted.Keys(svc.Ports) {
 			out.Ports = append(out.Ports, name+":"+strconv.Itoa(int(svc.Ports[name].Port)))
 		}
 	}
@@ -174,7 +175,7 @@ func service(n *graph.Node) *Service {
 		out.Hostname, out.TLS, out.JWT = in.Hostname, in.TLS, in.JWT != nil
 	}
 	res := s.Spec.Workload.Resources
-	for _, key := range slices.Sorted(maps.Keys(res)) {
+	for _, key := range sorted.Keys(res) {
 		r := res[key]
 		if r.Type != v1alpha1.ResourceExternalService || r.Params == nil {
 			continue

@@ -10,7 +10,6 @@ package fleet
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -18,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
+	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // DefaultEastWestPort is Istio's east-west gateway mTLS port.
@@ -122,7 +122,7 @@ func Local(cluster string, services []*v1alpha1.LatticeService) func(peer v1alph
 func Service(s *v1alpha1.LatticeService, exported bool, local func(v1alpha1.InventoryPeer) bool) v1alpha1.InventoryService {
 	out := v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Exported: exported}
 	if svc := s.Spec.Workload.Service; svc != nil && exported {
-		for _, name := range slices.Sorted(maps.Keys(svc.Ports)) {
+		for _, name := range sorted.Keys(svc.Ports) {
 			p := svc.Ports[name]
 			tp := p.Port
 			if p.TargetPort != nil {
@@ -132,7 +132,7 @@ func Service(s *v1alpha1.LatticeService, exported bool, local func(v1alpha1.Inve
 		}
 	}
 	res := s.Spec.Workload.Resources
-	for _, key := range slices.Sorted(maps.Keys(res)) {
+	for _, key := range sorted.Keys(res) {
 		r := res[key]
 		if r.Type != v1alpha1.ResourceService {
 			continue

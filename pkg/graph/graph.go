@@ -13,11 +13,11 @@ package graph
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/par"
+	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // Ref names a service: cluster (empty = the local cluster), namespace, name.
@@ -332,7 +332,7 @@ func edgeTo(caller Ref, o Intent, callee *Node) (Edge, bool) {
 func newNode(s *v1alpha1.LatticeService) *Node {
 	n := &Node{Ref: Ref{Namespace: s.Namespace, Name: s.Name}, Service: s}
 	res := s.Spec.Workload.Resources
-	for _, key := range slices.Sorted(maps.Keys(res)) {
+	for _, key := range sorted.Keys(res) {
 		r := res[key]
 		if r.Type != v1alpha1.ResourceService {
 			continue

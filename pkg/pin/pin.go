@@ -11,7 +11,6 @@ package pin
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/krm"
+	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // FileName is the lock file `lattice pin DIR` writes in DIR.
@@ -86,7 +86,7 @@ func Uses(items []krm.Item) ([]Use, []Problem) {
 			}
 			continue
 		}
-		for _, name := range slices.Sorted(maps.Keys(s.Spec.Workload.Containers)) {
+		for _, name := range sorted.Keys(s.Spec.Workload.Containers) {
 			image := s.Spec.Workload.Containers[name].Image
 			ref, err := v1alpha1.ParseImage(image)
 			fieldPath := "spec.workload.containers[" + name + "].image"
@@ -139,7 +139,7 @@ func NewLock(digests map[string]string) *v1alpha1.ImageLock {
 		}},
 		Spec: v1alpha1.ImageLockSpec{Images: []v1alpha1.LockedImage{}},
 	}
-	for _, image := range slices.Sorted(maps.Keys(digests)) {
+	for _, image := range sorted.Keys(digests) {
 		l.Spec.Images = append(l.Spec.Images, v1alpha1.LockedImage{Image: image, Digest: digests[image]})
 	}
 	return l
@@ -217,7 +217,7 @@ func Compare(lockPath string, l *v1alpha1.ImageLock, uses []Use, resolved map[st
 			first[u.Image] = u
 		}
 	}
-	for _, image := range slices.Sorted(maps.Keys(first)) {
+	for _, image := range sorted.Keys(first) {
 		u := first[image]
 		d, ok := locked[image]
 		switch {

@@ -13,7 +13,6 @@ package render
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -30,6 +29,7 @@ import (
 	"github.com/lattice-dev/lattice/pkg/graph"
 	"github.com/lattice-dev/lattice/pkg/krm"
 	"github.com/lattice-dev/lattice/pkg/par"
+	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // Mode says who called the renderer.
@@ -966,7 +966,7 @@ func (o *Output) Summary() map[string][]derive.Derived {
 			by[s] = append(by[s], d)
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(by)) {
+	for _, k := range sorted.Keys(by) {
 		slices.SortStableFunc(by[k], func(a, b derive.Derived) int { return cmp.Compare(meta(a).String(), meta(b).String()) })
 	}
 	return by

@@ -3,7 +3,6 @@ package v1alpha1
 import (
 	"encoding/base64"
 	"fmt"
-	"maps"
 	"net"
 	"net/url"
 	"regexp"
@@ -15,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // Validation collects every problem with its field path instead of stopping
@@ -82,13 +83,13 @@ func validateWorkload(s *LatticeService, p *Platform, path *field.Path) field.Er
 		ports = w.Service.Ports
 		errs = append(errs, validatePorts(ports, path.Child("service", "ports"))...)
 	}
-	for _, name := range slices.Sorted(maps.Keys(w.Containers)) {
+	for _, name := range sorted.Keys(w.Containers) {
 		c := w.Containers[name]
 		cp := path.Child("containers").Key(name)
 		errs = append(errs, dnsLabel(cp, name)...)
 		errs = append(errs, validateContainer(s, name, &c, ports, p, cp)...)
 	}
-	for _, name := range slices.Sorted(maps.Keys(w.Resources)) {
+	for _, name := range sorted.Keys(w.Resources) {
 		r := w.Resources[name]
 		rp := path.Child("resources").Key(name)
 		errs = append(errs, dnsLabel(rp, name)...)
@@ -103,7 +104,7 @@ func validatePorts(ports map[string]ServicePort, path *field.Path) field.ErrorLi
 		errs = append(errs, field.Required(path, "list at least one port, or remove service: to run without a Service"))
 	}
 	seen := map[int32]string{}
-	for _, name := range slices.Sorted(maps.Keys(ports)) {
+	for _, name := range sorted.Keys(ports) {
 		pt := ports[name]
 		pp := path.Key(name)
 		for _, msg := range validation.IsValidPortName(name) {
@@ -134,7 +135,7 @@ func validateContainer(s *LatticeService, name string, c *Container, ports map[s
 		errs = append(errs, field.Invalid(path.Child("command").Index(0), c.Command[0],
 			"must be an absolute path (start with '/'); use the binary's full path, e.g. /usr/local/bin/"+c.Command[0]))
 	}
-	for _, k := range slices.Sorted(maps.Keys(c.Variables)) {
+	for _, k := range sorted.Keys(c.Variables) {
 		for _, msg := range isEnvVarName(k) {
 			errs = append(errs, field.Invalid(path.Child("variables").Key(k), k, "variable name "+msg))
 		}
@@ -225,7 +226,7 @@ func FileKey(path string) string {
 func validateFiles(files map[string]FileMount, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	keys := map[string]string{}
-	for _, p := range slices.Sorted(maps.Keys(files)) {
+	for _, p := range sorted.Keys(files) {
 		f := files[p]
 		fp := path.Key(p)
 		errs = append(errs, absPath(fp, p)...)
@@ -285,7 +286,7 @@ func VolumeSource(src string) (string, bool) {
 
 func validateVolumes(vols map[string]VolumeMount, res map[string]Resource, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	for _, p := range slices.Sorted(maps.Keys(vols)) {
+	for _, p := range sorted.Keys(vols) {
 		v := vols[p]
 		vp := path.Key(p)
 		errs = append(errs, absPath(vp, p)...)
@@ -501,7 +502,7 @@ func validateResource(r *Resource, hasPorts bool, path *field.Path) field.ErrorL
 		if len(params.Endpoints) == 0 {
 			errs = append(errs, field.Required(pp.Child("endpoints"), "list at least one endpoint, e.g. endpoints: {api: https://api.stripe.com}"))
 		}
-		for _, name := range slices.Sorted(maps.Keys(params.Endpoints)) {
+		for _, name := range sorted.Keys(params.Endpoints) {
 			if _, err := ParseEndpoint(params.Endpoints[name]); err != nil {
 				errs = append(errs, field.Invalid(pp.Child("endpoints").Key(name), params.Endpoints[name], err.Error()))
 			}
@@ -701,7 +702,7 @@ func LookupPort(ports map[string]ServicePort, ref intstr.IntOrString) (string, b
 		_, ok := ports[ref.StrVal]
 		return ref.StrVal, ok
 	}
-	for _, name := range slices.Sorted(maps.Keys(ports)) {
+	for _, name := range sorted.Keys(ports) {
 		if ports[name].Port == ref.IntVal {
 			return name, true
 		}
@@ -839,7 +840,7 @@ func absPath(path *field.Path, p string) field.ErrorList {
 
 func quoteKeys[V any](m map[string]V) string {
 	var q []string
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	for _, k := range sorted.Keys(m) {
 		q = append(q, strconv.Quote(k))
 	}
 	return "[" + strings.Join(q, ", ") + "]"
