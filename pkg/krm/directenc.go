@@ -486,31 +486,55 @@ func encodeDirect(obj any, size int) ([]byte, bool) {
 	if !plan.ok {
 		return nil, false
 	}
-	fields := plan.fields
+	t := v.Type()
+	fields := pfieldsOf(t)
+	p := v.Addr().UnsafePointer()
 	w := directWriters.Get().(*directWriter)
 	w.buf, w.ok = make([]byte, 0, size), true
 	w.tree.ok = true
 	first := true
-	base := addrOf(v)
+	var fvs reflect.Value // the object as a reflect.Value, for fields read that way
 	for i := range fields {
 		f := &fields[i]
 		if f.name == "status" {
 			continue
 		}
-		fv, ok := fieldAt(v, base, f)
-		if !ok {
-			continue
+		var fv reflect.Value
+		var fp unsafe.Pointer
+		if f.viaValue {
+			if !fvs.IsValid() {
+				fvs = v
+			}
+			var ok bool
+			if fv, ok = fieldValue(fvs, f.dfield); !ok {
+				continue
+			}
+		} else {
+			fp = unsafe.Add(p, f.off)
+			if f.omitEmpty && f.empty(fp) {
+				continue
+			}
 		}
 		first = false
 		w.buf = append(w.buf, f.key...)
 		w.buf = append(w.buf, ':')
-		p := pos{col: len(f.key) + 2, mapIndent: 2, seqIndent: 0}
-		if f.name != "metadata" {
-			f.write(w, fv, p, 1)
-		} else if md, ok := metadataOf(fv); ok {
-			w.structAt(md.fields, md.v, p, 1, "creationTimestamp")
-		} else {
-			w.ok = false // metadata the tree path must handle
+		at := pos{col: len(f.key) + 2, mapIndent: 2, seqIndent: 0}
+		switch {
+		case f.name != "metadata" && f.viaValue:
+			f.dfield.write(w, fv, at, 1)
+		case f.name != "metadata":
+			f.write(w, fp, at, 1)
+		default:
+			if !f.viaValue {
+				fv = reflect.NewAt(t.FieldByIndex(f.index).Type, fp).Elem()
+			}
+			if md, ok := metadataOf(fv); !ok {
+				w.ok = false // metadata the tree path must handle
+			} else if mp := addrOf(md.v); mp != nil {
+				w.structPtr(md.v.Type(), pfieldsOf(md.v.Type()), mp, at, 1, "creationTimestamp")
+			} else {
+				w.structAt(md.fields, md.v, at, 1, "creationTimestamp")
+			}
 		}
 		if !w.ok {
 			break
