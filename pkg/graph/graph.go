@@ -200,6 +200,11 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 	// callee's, in graph order.
 	per := make([]matched, len(g.order))
 	par.For(len(g.order), func(i int) { per[i] = g.match(g.nodes[g.order[i]]) })
+	n := len(g.Findings)
+	for i := range per {
+		n += len(per[i].asCaller) + len(per[i].asCallee)
+	}
+	g.Findings = slices.Grow(g.Findings, n-len(g.Findings))
 	for i := range per {
 		g.record(per[i].asCaller)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -61,14 +62,17 @@ func scanInput(data []byte, name string) error {
 	if len(data) > MaxInputBytes {
 		return fmt.Errorf("%s is %d bytes; lattice reads at most %s (%s)", name, len(data), mib(MaxInputBytes), limitsDoc)
 	}
-	if i := bytes.IndexByte(data, 0); i >= 0 {
+	// One parallel pass counts nodes and finds NUL bytes and invalid
+	// UTF-8; the serial checks run only to say where.
+	bound, clean := scanChunks(data)
+	if i := bytes.IndexByte(data, 0); !clean && i >= 0 {
 		return fmt.Errorf("%s:%d: contains NUL bytes; YAML files must be text", name, lineAt(data, i))
 	}
-	if !utf8.Valid(data) {
+	if !clean && !utf8.Valid(data) {
 		i := invalidUTF8(data)
 		return fmt.Errorf("%s:%d: byte 0x%02x is not valid UTF-8; YAML files must be UTF-8 text", name, lineAt(data, i), data[i])
 	}
-	if b := nodeBound(data); b > MaxNodes {
+	if b := bound; b > MaxNodes {
 		return fmt.Errorf("%s has up to %d YAML nodes; lattice reads at most %d (%s)", name, b, MaxNodes, limitsDoc)
 	}
 	return nil
@@ -94,16 +98,41 @@ func invalidUTF8(data []byte) int {
 // and a complex key add an implicit null, so those indicators count twice.
 // Line breaks and indicators inside strings only make the bound looser.
 func nodeBound(data []byte) int {
-	// Each byte's count depends on its neighbours only: chunks are counted
-	// on every core.
+	n, _ := scanChunks(data)
+	return n
+}
+
+// scanChunks is nodeBound, and whether data is free of NUL bytes and
+// invalid UTF-8, counted and checked in 1 MiB chunks on every core: each
+// byte's count depends on its neighbours only, and chunks cut at rune
+// starts are valid UTF-8 exactly when the whole is.
+func scanChunks(data []byte) (bound int, clean bool) {
 	const chunk = 1 << 20
 	parts := make([]int, (len(data)+chunk-1)/chunk)
-	par.For(len(parts), func(k int) { parts[k] = nodeBoundRange(data, k*chunk, min(len(data), (k+1)*chunk)) })
+	bad := make([]bool, len(parts))
+	par.For(len(parts), func(k int) {
+		lo, hi := k*chunk, min(len(data), (k+1)*chunk)
+		parts[k] = nodeBoundRange(data, lo, hi)
+		if k > 0 {
+			lo = runeStart(data, lo) // the bytes skipped end the chunk before
+		}
+		hi = runeStart(data, hi)
+		bad[k] = bytes.IndexByte(data[lo:hi], 0) >= 0 || !utf8.Valid(data[lo:hi])
+	})
 	n := 2 // the first document and its root
 	for _, p := range parts {
 		n += p
 	}
-	return n
+	return n, !slices.Contains(bad, true)
+}
+
+// runeStart moves i past at most three continuation bytes, to where a
+// rune of valid UTF-8 starts.
+func runeStart(data []byte, i int) int {
+	for k := 0; k < 3 && i < len(data) && data[i]&0xC0 == 0x80; k++ {
+		i++
+	}
+	return i
 }
 
 // nodeBoundRange is nodeBound's count for the bytes data[lo:hi].

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -65,7 +66,7 @@ func ReadResourceList(r io.Reader) ([]Item, *yaml.RNode, error) {
 			return // kyaml's accessors below may panic on such an object
 		}
 		items[i] = Item{Node: p.node, raw: p.raw, slim: p.slim, spec: p.spec}
-		if path, idx, err := kioutil.GetFileAnnotations(p.node); err == nil && path != "" {
+		if path, idx, err := fileAnnotations(p.node); err == nil && path != "" {
 			items[i].File = path
 			items[i].Index, _ = strconv.Atoi(idx)
 		}
@@ -168,46 +169,70 @@ func splitResourceList(data []byte) (skeleton []byte, chunks [][]byte, ok bool) 
 	if start < 0 {
 		return nil, nil, false
 	}
+	// The first entry sets the items' indentation; the lines after it are
+	// classified on every core (#8: one pass over the input was a serial
+	// step), each range reporting its entries and where the items end.
 	pos := start + len(key)
-	indent := -1
-	chunkStart := -1
-	end := len(data)
-	for pos < len(data) {
-		lineEnd := bytes.IndexByte(data[pos:], '\n')
-		if lineEnd < 0 {
-			lineEnd = len(data)
-		} else {
-			lineEnd += pos + 1
-		}
-		line := data[pos:lineEnd]
-		spaces := 0
-		for spaces < len(line) && line[spaces] == ' ' {
-			spaces++
-		}
-		rest := line[spaces:]
-		blank := len(rest) == 0 || rest[0] == '\n'
-		entry := len(rest) >= 2 && rest[0] == '-' && (rest[1] == ' ' || rest[1] == '\n') || len(rest) == 1 && rest[0] == '-'
+	indent, first := -1, -1
+	for pos < len(data) && first < 0 {
+		line, next := lineAt2(data, pos)
+		spaces, rest := leadingSpaces(line)
 		switch {
-		case indent < 0 && blank:
-		case indent < 0 && entry:
-			indent = spaces
-			chunkStart = pos
-		case indent < 0:
-			return nil, nil, false // items is empty or not a block sequence
-		case entry && spaces == indent:
-			chunks = append(chunks, data[chunkStart:pos])
-			chunkStart = pos
-		case blank || spaces > indent:
+		case isBlank(rest):
+		case isEntry(rest):
+			indent, first = spaces, pos
 		default:
-			end = pos
+			return nil, nil, false // items is empty or not a block sequence
 		}
-		if end != len(data) {
+		pos = next
+	}
+	if first < 0 {
+		return nil, nil, false
+	}
+	type scanned struct {
+		entries []int
+		end     int
+	}
+	const rangeSize = 1 << 20
+	from := first + 1 // the first entry is a boundary already
+	ranges := make([]scanned, (len(data)-from)/rangeSize+1)
+	par.For(len(ranges), func(r int) {
+		lo, hi := from+r*rangeSize, min(from+(r+1)*rangeSize, len(data))
+		// Lines starting in [lo, hi).
+		if i := bytes.IndexByte(data[lo-1:], '\n'); i < 0 {
+			lo = len(data)
+		} else {
+			lo += i
+		}
+		sc := scanned{end: -1}
+		for p := lo; p < hi; {
+			line, next := lineAt2(data, p)
+			spaces, rest := leadingSpaces(line)
+			switch {
+			case isBlank(rest) || spaces > indent:
+			case spaces == indent && isEntry(rest):
+				sc.entries = append(sc.entries, p)
+			default:
+				sc.end = p
+			}
+			if sc.end >= 0 {
+				break
+			}
+			p = next
+		}
+		ranges[r] = sc
+	})
+	end := len(data)
+	chunkStart := first
+	for _, sc := range ranges {
+		for _, e := range sc.entries {
+			chunks = append(chunks, data[chunkStart:e])
+			chunkStart = e
+		}
+		if sc.end >= 0 {
+			end = sc.end
 			break
 		}
-		pos = lineEnd
-	}
-	if chunkStart < 0 {
-		return nil, nil, false
 	}
 	chunks = append(chunks, data[chunkStart:end])
 	skeleton = make([]byte, 0, start+len(data)-end+16)
@@ -215,6 +240,31 @@ func splitResourceList(data []byte) (skeleton []byte, chunks [][]byte, ok bool) 
 	skeleton = append(skeleton, "items: []\n"...)
 	skeleton = append(skeleton, data[end:]...)
 	return skeleton, chunks, true
+}
+
+// lineAt2 is the line starting at pos (with its newline) and where the
+// next one starts.
+func lineAt2(data []byte, pos int) (line []byte, next int) {
+	i := bytes.IndexByte(data[pos:], '\n')
+	if i < 0 {
+		return data[pos:], len(data)
+	}
+	return data[pos : pos+i+1], pos + i + 1
+}
+
+func leadingSpaces(line []byte) (int, []byte) {
+	n := 0
+	for n < len(line) && line[n] == ' ' {
+		n++
+	}
+	return n, line[n:]
+}
+
+func isBlank(rest []byte) bool { return len(rest) == 0 || rest[0] == '\n' }
+
+// isEntry: a block sequence entry, "- ..." or a lone "-".
+func isEntry(rest []byte) bool {
+	return len(rest) >= 2 && rest[0] == '-' && (rest[1] == ' ' || rest[1] == '\n') || len(rest) == 1 && rest[0] == '-'
 }
 
 // parseSplit parses the skeleton with kyaml's reader (which decides what
@@ -322,4 +372,41 @@ func parseItemWith(chunk []byte, sc *parseScratch) (n *yaml.RNode, fast bool, er
 		return nil, false, errNotOneItem
 	}
 	return yaml.NewRNode(doc.Content[0].Content[0]), false, nil
+}
+
+// fileAnnotations is kioutil.GetFileAnnotations, which decodes all of the
+// metadata (#8: a tenth of reading), without that decoding for an object
+// that has none of the annotations it reads.
+func fileAnnotations(n *yaml.RNode) (path, index string, err error) {
+	if !hasAnnotation(n.YNode(), kioutil.PathAnnotation, kioutil.LegacyPathAnnotation, kioutil.IndexAnnotation, kioutil.LegacyIndexAnnotation) {
+		return "", "", nil
+	}
+	return kioutil.GetFileAnnotations(n)
+}
+
+// hasAnnotation reports whether object n may have one of the annotation
+// keys: true unless metadata.annotations is absent or a plain mapping
+// without them.
+func hasAnnotation(n *yaml.Node, keys ...string) bool {
+	md := mapValue(n, "metadata")
+	if md == nil {
+		return false
+	}
+	if md.Kind != yaml.MappingNode || mapValue(md, "<<") != nil {
+		return true
+	}
+	ann := mapValue(md, "annotations")
+	if ann == nil {
+		return false
+	}
+	if ann.Kind != yaml.MappingNode {
+		return true
+	}
+	for i := 0; i+1 < len(ann.Content); i += 2 {
+		k := ann.Content[i]
+		if k.Kind != yaml.ScalarNode || k.Value == "<<" || slices.Contains(keys, k.Value) {
+			return true
+		}
+	}
+	return false
 }

@@ -2,10 +2,14 @@ package krm
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -87,5 +91,86 @@ func TestNodeBoundChunks(t *testing.T) {
 	}
 	if got := nodeBound(nil); got != 2 {
 		t.Fatalf("nodeBound(nil) = %d, want 2", got)
+	}
+}
+
+// TestFileAnnotations: the shortcut gives kioutil's answer, also for
+// metadata kioutil cannot decode.
+func TestFileAnnotations(t *testing.T) {
+	for _, in := range []string{
+		"kind: A\n",
+		"kind: A\nmetadata: {name: a}\n",
+		"kind: A\nmetadata: {name: a, annotations: {x: y}}\n",
+		"kind: A\nmetadata: {name: a, annotations: {config.kubernetes.io/path: a.yaml, config.kubernetes.io/index: '2'}}\n",
+		"kind: A\nmetadata: {name: a, annotations: {internal.config.kubernetes.io/path: b.yaml, internal.config.kubernetes.io/index: 3}}\n",
+		"kind: A\nmetadata: {name: a, labels: [x], annotations: {config.kubernetes.io/path: a.yaml}}\n",
+		"kind: A\nmetadata: {name: a, annotations: {config.kubernetes.io/path: [a.yaml]}}\n",
+		"kind: A\nmetadata: [a]\n",
+		"kind: A\nmetadata: {name: a, annotations: &x {config.kubernetes.io/path: a.yaml}}\nx: *x\n",
+		"kind: A\nbase: &b {config.kubernetes.io/path: m.yaml}\nmetadata: {name: a, annotations: {<<: *b}}\n",
+	} {
+		n, err := yaml.Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, i, err := fileAnnotations(n)
+		wp, wi, werr := kioutil.GetFileAnnotations(n)
+		if p != wp || i != wi || (err == nil) != (werr == nil) {
+			t.Errorf("%q: got %q %q %v, kioutil %q %q %v", in, p, i, err, wp, wi, werr)
+		}
+	}
+}
+
+// TestSplitAcrossRanges: items cut apart on every core in 1 MiB ranges
+// are the items a single pass cuts, wherever range edges fall, with the
+// items ending inside a later range.
+func TestSplitAcrossRanges(t *testing.T) {
+	for _, indent := range []string{"", "  "} {
+		var b strings.Builder
+		b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+		for i := range 30000 {
+			fmt.Fprintf(&b, "%s- apiVersion: v1\n%s  kind: ConfigMap\n%s  metadata:\n%s    name: c%d\n%s  data:\n%s    k: %s\n\n",
+				indent, indent, indent, indent, i, indent, indent, strings.Repeat("x", i%97))
+		}
+		b.WriteString("functionConfig:\n  kind: X\n")
+		data := []byte(b.String())
+		_, chunks, ok := splitResourceList(data)
+		if !ok {
+			t.Fatal("not split")
+		}
+		if len(chunks) != 30000 {
+			t.Fatalf("indent %q: %d chunks, want 30000", indent, len(chunks))
+		}
+		for i, c := range chunks {
+			want := fmt.Sprintf("%s- apiVersion: v1\n%s  kind: ConfigMap\n%s  metadata:\n%s    name: c%d\n", indent, indent, indent, indent, i)
+			if !strings.HasPrefix(string(c), want) || !strings.HasSuffix(string(c), "\n\n") {
+				t.Fatalf("indent %q: chunk %d is %q", indent, i, c)
+			}
+		}
+		if len(data) < 3<<20 {
+			t.Fatalf("input is %d bytes: it must span several ranges", len(data))
+		}
+	}
+}
+
+// TestScanChunksClean: the parallel pass finds NUL bytes and invalid
+// UTF-8 anywhere, also across chunk edges, and passes valid text with
+// multi-byte runes on the edges.
+func TestScanChunksClean(t *testing.T) {
+	const mib = 1 << 20
+	base := bytes.Repeat([]byte("ab: ü€\n"), 3*mib/9)
+	if _, clean := scanChunks(base); !clean {
+		t.Fatal("valid UTF-8 reported unclean")
+	}
+	for _, at := range []int{0, mib - 1, mib, mib + 1, 2*mib - 2, len(base) - 1} {
+		for _, bad := range [][]byte{{0}, {0xff}, {0x80}, {0xe2, 0x82}} {
+			data := slices.Clone(base)
+			copy(data[at:], bad)
+			_, clean := scanChunks(data)
+			want := bytes.IndexByte(data, 0) < 0 && utf8.Valid(data)
+			if clean != want {
+				t.Errorf("%x at %d: clean = %v, want %v", bad, at, clean, want)
+			}
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -33,14 +32,18 @@ func Format(results framework.Results) string {
 // field.path: message".
 func Line(r *framework.Result) string {
 	var b strings.Builder
+	b.Grow(len(r.Message) + 128)
 	b.WriteString(string(r.Severity))
 	b.WriteString(": ")
 	if r.ResourceRef != nil && r.ResourceRef.Name != "" {
-		id := r.ResourceRef.Name
+		b.WriteString(r.ResourceRef.Kind)
+		b.WriteByte(' ')
 		if r.ResourceRef.Namespace != "" {
-			id = r.ResourceRef.Namespace + "/" + id
+			b.WriteString(r.ResourceRef.Namespace)
+			b.WriteByte('/')
 		}
-		fmt.Fprintf(&b, "%s %s: ", r.ResourceRef.Kind, id)
+		b.WriteString(r.ResourceRef.Name)
+		b.WriteString(": ")
 	}
 	if r.Field != nil && r.Field.Path != "" {
 		b.WriteString(r.Field.Path)

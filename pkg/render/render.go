@@ -391,23 +391,27 @@ func (r *renderer) pin(s *v1alpha1.LatticeService) {
 // declaring service. Only one-sided ones follow spec.mesh.oneSided: a peer
 // outside the render may live in another package.
 func (r *renderer) findings(g *graph.Graph, bySource map[string]krm.Item) {
-	for _, f := range g.Findings {
+	// Built on every core, appended in the graph's order.
+	res := make([]*framework.Result, len(g.Findings))
+	par.For(len(g.Findings), func(i int) {
+		f := &g.Findings[i]
 		sev := framework.Warning
 		if (f.Kind.OneSided() || f.Kind == graph.NotExported) && r.platform.Spec.Mesh.OneSided == v1alpha1.OneSidedError || f.Kind.Error() {
 			sev = framework.Error
 		}
-		res := &framework.Result{
+		src := bySource[f.On.String()]
+		res[i] = &framework.Result{
 			Severity: sev, Message: f.Message,
 			ResourceRef: ref(g.Node(f.On).Service),
 			Field:       &framework.Field{Path: "spec.workload.resources[" + f.Key + "]"},
-			File:        fileOf(bySource[f.On.String()]),
+			File:        fileOf(src),
 		}
 		if f.Field != "" {
-			res.Field.Path += "." + f.Field
+			res[i].Field.Path += "." + f.Field
 		}
-		r.lineFor(res, bySource[f.On.String()], res.Field.Path)
-		r.results = append(r.results, res)
-	}
+		r.lineFor(res[i], src, res[i].Field.Path)
+	})
+	r.results = append(r.results, res...)
 }
 
 func (r *renderer) problems(ps []derive.Problem, bySource map[string]krm.Item) {
@@ -832,15 +836,37 @@ func (r *renderer) fail(out *Output, items []krm.Item) *Output {
 }
 
 func (r *renderer) sorted() framework.Results {
-	res := slices.Clone(r.results)
-	slices.SortStableFunc(res, func(a, b *framework.Result) int {
-		return cmp.Or(cmp.Compare(fileKey(a), fileKey(b)), cmp.Compare(sevRank(a.Severity), sevRank(b.Severity)), cmp.Compare(refKey(a), refKey(b)), cmp.Compare(fieldKey(a), fieldKey(b)), cmp.Compare(a.Message, b.Message))
+	// The keys are built once per result, not per comparison (#8: 15,000
+	// warnings made sorting them a visible step).
+	type keyedResult struct {
+		file, ref, field string
+		sev              int
+		res              *framework.Result
+	}
+	ks := make([]keyedResult, len(r.results))
+	for i, res := range r.results {
+		ks[i] = keyedResult{fileKey(res), refKey(res), fieldKey(res), sevRank(res.Severity), res}
+	}
+	slices.SortStableFunc(ks, func(a, b keyedResult) int {
+		return cmp.Or(cmp.Compare(a.file, b.file), cmp.Compare(a.sev, b.sev), cmp.Compare(a.ref, b.ref), cmp.Compare(a.field, b.field), cmp.Compare(a.res.Message, b.res.Message))
 	})
+	res := make(framework.Results, len(ks))
+	for i, k := range ks {
+		res[i] = k.res
+	}
 	return res
 }
 
 func sevRank(s framework.Severity) int {
-	return map[framework.Severity]int{framework.Error: 0, framework.Warning: 1, framework.Info: 2}[s]
+	switch s {
+	case framework.Error:
+		return 0
+	case framework.Warning:
+		return 1
+	case framework.Info:
+		return 2
+	}
+	return 0
 }
 
 func fileKey(r *framework.Result) string {
