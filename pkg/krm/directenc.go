@@ -475,8 +475,10 @@ var directWriters = sync.Pool{New: func() any {
 
 // encodeDirect writes obj (a pointer to a struct) the way writeTree writes
 // its tree: top-level status and metadata.creationTimestamp dropped. ok is
-// false when the caller must take the tree path.
-func encodeDirect(obj any, size int) ([]byte, bool) {
+// false when the caller must take the tree path. With item set it writes
+// the object as a ResourceList item: after "- ", every other line
+// indented by two.
+func encodeDirect(obj any, size int, item bool) ([]byte, bool) {
 	v := reflect.ValueOf(obj)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 		return nil, false
@@ -490,7 +492,10 @@ func encodeDirect(obj any, size int) ([]byte, bool) {
 	fields := pfieldsOf(t)
 	p := v.Addr().UnsafePointer()
 	w := directWriters.Get().(*directWriter)
-	w.buf, w.ok = make([]byte, 0, size), true
+	w.buf, w.ok, w.base = make([]byte, 0, size), true, 0
+	if item {
+		w.buf, w.base = append(w.buf, "- "...), 2
+	}
 	w.tree.ok = true
 	first := true
 	var fvs reflect.Value // the object as a reflect.Value, for fields read that way
@@ -514,6 +519,9 @@ func encodeDirect(obj any, size int) ([]byte, bool) {
 			if f.omitEmpty && f.empty(fp) {
 				continue
 			}
+		}
+		if !first {
+			w.indent(0)
 		}
 		first = false
 		w.buf = append(w.buf, f.key...)
@@ -544,7 +552,7 @@ func encodeDirect(obj any, size int) ([]byte, bool) {
 		w.buf = append(w.buf, "{}\n"...)
 	}
 	out, ok := w.buf, w.ok
-	w.buf = nil
+	w.buf, w.base = nil, 0
 	clear(w.tree.arena)
 	w.tree.arena, w.tree.stack, w.tree.nums, w.arena = w.tree.arena[:0], w.tree.stack[:0], w.tree.nums[:0], nil
 	if cap(w.tree.arena) <= 1<<14 {
@@ -575,13 +583,13 @@ func metadataOf(fv reflect.Value) (md struct {
 // written into a buffer of the right size.
 var sizeHints sync.Map // reflect.Type → int
 
-func encodeDirectSized(obj any) ([]byte, bool) {
+func encodeDirectSized(obj any, item bool) ([]byte, bool) {
 	t := reflect.TypeOf(obj)
 	size := 512
 	if h, ok := sizeHints.Load(t); ok {
 		size = h.(int) + h.(int)/8
 	}
-	out, ok := encodeDirect(obj, size)
+	out, ok := encodeDirect(obj, size, item)
 	if ok && (len(out) > size || len(out) < size/2) {
 		sizeHints.Store(t, len(out))
 	}

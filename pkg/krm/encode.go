@@ -20,13 +20,28 @@ import (
 // Upstream structs serialise empty status blocks and a null
 // creationTimestamp; neither belongs in rendered manifests.
 func Encode(obj any) ([]byte, error) {
-	if out, ok := encodeDirectSized(obj); ok {
+	if out, ok := encodeDirectSized(obj, false); ok {
 		return out, nil
 	}
 	if out, ok := encodeTyped(obj); ok {
 		return out, nil
 	}
 	return encodeJSON(obj)
+}
+
+// EncodeItem is Encode's text as an item of a ResourceList: "- " before
+// the first line, two spaces before every other non-empty line, the way
+// WriteResourceList writes an Out's YAML. Out.Item takes it, so the list
+// is written without indenting every object again (#8).
+func EncodeItem(obj any) ([]byte, error) {
+	if out, ok := encodeDirectSized(obj, true); ok {
+		return out, nil
+	}
+	text, err := Encode(obj)
+	if err != nil {
+		return nil, err
+	}
+	return appendIndented(make([]byte, 0, indentedLen(text, "- ", "  ")), text, "- ", "  "), nil
 }
 
 // encodeJSON goes through encoding/json: for what the typed paths decline,
@@ -60,21 +75,39 @@ func encodeSlow(data []byte) ([]byte, error) {
 type Out struct {
 	Node *yaml.RNode
 	YAML []byte
+	// Item is the object as a ResourceList item (EncodeItem), in place
+	// of YAML: function mode writes it as is.
+	Item []byte
 }
 
 func (o Out) text() (string, error) {
-	if o.Node == nil {
-		return string(o.YAML), nil
-	}
-	return nodeString(o.Node.YNode())
+	b, err := o.bytes()
+	return string(b), err
 }
 
 // bytes is the object's YAML without a copy for encoded objects.
 func (o Out) bytes() ([]byte, error) {
-	if o.Node == nil {
-		return o.YAML, nil
+	switch {
+	case o.Node != nil:
+		return nodeBytes(o.Node.YNode())
+	case o.Item != nil:
+		return unindentItem(o.Item), nil
 	}
-	return nodeBytes(o.Node.YNode())
+	return o.YAML, nil
+}
+
+// unindentItem is the object text of an item EncodeItem wrote.
+func unindentItem(item []byte) []byte {
+	out := make([]byte, 0, len(item))
+	for i, line := range bytes.SplitAfter(item, []byte{'\n'}) {
+		if i == 0 {
+			line = bytes.TrimPrefix(line, []byte("- "))
+		} else {
+			line = bytes.TrimPrefix(line, []byte("  "))
+		}
+		out = append(out, line...)
+	}
+	return out
 }
 
 func nodeString(n *yaml.Node) (string, error) {
@@ -95,17 +128,25 @@ func nodeBytes(n *yaml.Node) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// texts renders every item on every core, in order.
-func texts(items []Out) ([][]byte, error) {
-	out := make([][]byte, len(items))
+// texts renders every item on every core, in order: what listed marks is
+// already in item form.
+func texts(items []Out) (out [][]byte, listed []bool, err error) {
+	out = make([][]byte, len(items))
+	listed = make([]bool, len(items))
 	errs := make([]error, len(items))
-	par.For(len(items), func(i int) { out[i], errs[i] = items[i].bytes() })
+	par.For(len(items), func(i int) {
+		if items[i].Item != nil {
+			out[i], listed[i] = items[i].Item, true
+			return
+		}
+		out[i], errs[i] = items[i].bytes()
+	})
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, listed, nil
 }
 
 // WriteResourceList writes items, the functionConfig and results as a
@@ -146,18 +187,19 @@ func ResourceList(items []Out, fnConfig *yaml.RNode, results framework.Results) 
 // encodedList is a ResourceList with every part encoded.
 type encodedList struct {
 	items   [][]byte
-	offs    []int // offs[i] is where item i starts in the indented items
+	listed  []bool // items[i] is in item form already
+	offs    []int  // offs[i] is where item i starts in the indented items
 	fc, res []byte
 }
 
 const resourceListHead = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
 
 func prepareResourceList(items []Out, fnConfig *yaml.RNode, results framework.Results) (*encodedList, error) {
-	ts, err := texts(items)
+	ts, listed, err := texts(items)
 	if err != nil {
 		return nil, err
 	}
-	rl := &encodedList{items: ts, offs: make([]int, len(ts)+1)}
+	rl := &encodedList{items: ts, listed: listed, offs: make([]int, len(ts)+1)}
 	if fnConfig != nil && !yaml.IsMissingOrNull(fnConfig) {
 		if rl.fc, err = nodeBytes(fnConfig.YNode()); err != nil {
 			return nil, err
@@ -168,7 +210,13 @@ func prepareResourceList(items []Out, fnConfig *yaml.RNode, results framework.Re
 			return nil, err
 		}
 	}
-	par.For(len(ts), func(i int) { rl.offs[i+1] = indentedLen(ts[i], "- ", "  ") })
+	par.For(len(ts), func(i int) {
+		if listed[i] {
+			rl.offs[i+1] = len(ts[i])
+		} else {
+			rl.offs[i+1] = indentedLen(ts[i], "- ", "  ")
+		}
+	})
 	for i := range ts {
 		rl.offs[i+1] += rl.offs[i]
 	}
@@ -199,7 +247,11 @@ func (rl *encodedList) emit(piece int, write func([]byte) error) error {
 		b = slices.Grow(b, n)[:len(b)+n]
 		par.For(hi-lo, func(k int) {
 			i := lo + k
-			appendIndented(b[base+rl.offs[i]:base+rl.offs[i]:base+rl.offs[i+1]], rl.items[i], "- ", "  ")
+			if rl.listed[i] {
+				copy(b[base+rl.offs[i]:base+rl.offs[i+1]], rl.items[i])
+			} else {
+				appendIndented(b[base+rl.offs[i]:base+rl.offs[i]:base+rl.offs[i+1]], rl.items[i], "- ", "  ")
+			}
 		})
 		lo = hi
 		if lo < len(rl.items) {
@@ -250,6 +302,9 @@ func WriteStream(w io.Writer, items []Out) error {
 				return
 			}
 		}
+		if it.Item != nil {
+			it = Out{YAML: unindentItem(it.Item)}
+		}
 		clean[i] = it
 	})
 	for _, err := range errs {
@@ -257,7 +312,7 @@ func WriteStream(w io.Writer, items []Out) error {
 			return err
 		}
 	}
-	ts, err := texts(clean)
+	ts, _, err := texts(clean)
 	if err != nil {
 		return err
 	}

@@ -111,13 +111,19 @@ var directTaken int
 func compareTyped(t testing.TB, obj any, what string) bool {
 	t.Helper()
 	want, wantErr := encodeJSON(obj)
-	if got, ok := encodeDirect(obj, 0); ok {
+	if got, ok := encodeDirect(obj, 0, false); ok {
 		directTaken++
 		if wantErr != nil {
 			t.Fatalf("%s: direct writer wrote an object encoding/json rejects (%v):\n%s", what, wantErr, got)
 		}
 		if !bytes.Equal(got, want) {
 			t.Fatalf("%s: direct writer differs\n--- direct\n%s\n--- json\n%s", what, got, want)
+		}
+		// As a ResourceList item: the same text, indented as the list
+		// writer indents it.
+		item, ok := encodeDirect(obj, 0, true)
+		if wantItem := appendIndented(nil, want, "- ", "  "); !ok || !bytes.Equal(item, wantItem) {
+			t.Fatalf("%s: direct writer's item form differs\n--- item\n%s\n--- want\n%s", what, item, wantItem)
 		}
 	}
 	got, ok := encodeTyped(obj)

@@ -243,6 +243,10 @@ type yamlWriter struct {
 	buf   []byte
 	ok    bool
 	arena []jnode
+	// base indents every line after the first (an item of a
+	// ResourceList); columns for style decisions stay those of the
+	// object written alone.
+	base int
 }
 
 func (e *yamlWriter) entries(n jnode) []jnode {
@@ -250,7 +254,7 @@ func (e *yamlWriter) entries(n jnode) []jnode {
 }
 
 func (e *yamlWriter) indent(n int) {
-	for range n {
+	for range n + e.base {
 		e.buf = append(e.buf, ' ')
 	}
 }
@@ -398,7 +402,9 @@ func plainSafe(s string) bool {
 			continue
 		}
 		switch c {
-		case '-', '.', '_', '/', ':', '=', '@', '%', '+', '*', '~', '$':
+		case '-', '.', '_', '/', ':', '=', '@', '%', '+', '*', '~', '$', ',':
+			// ',' is a flow indicator: plain in block context, where
+			// every scalar here is written.
 			continue
 		}
 		return false

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // Strings that exercise yaml.v2's quoting: YAML 1.1 booleans and nulls,
@@ -156,4 +158,41 @@ func consistentKeys(v any) bool {
 		}
 	}
 	return true
+}
+
+// TestPlainSafeIsPlain: every string plainSafe accepts is written by
+// yaml.v2 as is, as a value and as a key.
+func TestPlainSafeIsPlain(t *testing.T) {
+	alphabet := []byte("a0Z-._/:=@%+*~$,# '\"?[]{}!&|>")
+	var vals []string
+	var gen func(prefix []byte, n int)
+	gen = func(prefix []byte, n int) {
+		vals = append(vals, string(prefix))
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			gen(append(prefix, c), n-1)
+		}
+	}
+	gen(nil, 3)
+	vals = append(vals, "a,b", "team-1/svc-2,team-3/svc-4", "x,", "on", "Yes", "null", "1,2", "a, b", "a ,b", "a,", "-,a")
+	accepted := 0
+	for _, v := range vals {
+		if !plainSafe(v) {
+			continue
+		}
+		accepted++
+		out, err := sigsyaml.Marshal(map[string]string{"k": v})
+		if err != nil || string(out) != "k: "+v+"\n" {
+			t.Errorf("value %q: yaml.v2 writes %q", v, out)
+		}
+		out, err = sigsyaml.Marshal(map[string]int{v: 0})
+		if err != nil || string(out) != v+": 0\n" {
+			t.Errorf("key %q: yaml.v2 writes %q", v, out)
+		}
+	}
+	if accepted < 1000 {
+		t.Fatalf("only %d strings accepted", accepted)
+	}
 }

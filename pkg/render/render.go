@@ -212,7 +212,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		if early && len(p.errs) == 0 {
 			p.enc = make([]encoded, len(p.d))
 			for j := range p.d {
-				p.enc[j] = encodeDerived(p.d[j], nil)
+				p.enc[j] = encodeDerived(p.d[j], nil, true)
 				p.d[j].Object = nil
 			}
 		}
@@ -595,7 +595,7 @@ func (r *renderer) assemble(all []keyed, order []int32, derived []derive.Derived
 		if p, ok := paths[i]; ok {
 			at = &p
 		}
-		enc[i] = encodeDerived(derived[i], at)
+		enc[i] = encodeDerived(derived[i], at, r.mode == Function)
 		if r.mode == Function {
 			// Memory (#8): the typed object is not needed again.
 			derived[i].Object = nil
@@ -608,10 +608,12 @@ func (r *renderer) assemble(all []keyed, order []int32, derived []derive.Derived
 	}
 	outs := make([]krm.Out, len(order))
 	for i, k := range order {
-		if d := all[k].derived; d >= 0 {
-			outs[i] = krm.Out{YAML: enc[d].yaml}
-		} else {
+		if d := all[k].derived; d < 0 {
 			outs[i] = all[k].out
+		} else if r.mode == Function {
+			outs[i] = krm.Out{Item: enc[d].yaml}
+		} else {
+			outs[i] = krm.Out{YAML: enc[d].yaml}
 		}
 	}
 	return outs, nil
@@ -626,8 +628,9 @@ type encoded struct {
 }
 
 // encodeDerived annotates d's object with its sources (and, for kpt
-// write-back, its file) and encodes it.
-func encodeDerived(d derive.Derived, at *filePos) encoded {
+// write-back, its file) and encodes it, as a ResourceList item in
+// function mode (item).
+func encodeDerived(d derive.Derived, at *filePos, item bool) encoded {
 	e := encoded{done: true, meta: meta(d)}
 	ann := d.Object.GetAnnotations()
 	if ann == nil {
@@ -644,7 +647,11 @@ func encodeDerived(d derive.Derived, at *filePos) encoded {
 		}
 	}
 	d.Object.SetAnnotations(ann)
-	e.yaml, e.err = krm.Encode(d.Object)
+	if item {
+		e.yaml, e.err = krm.EncodeItem(d.Object)
+	} else {
+		e.yaml, e.err = krm.Encode(d.Object)
+	}
 	return e
 }
 
