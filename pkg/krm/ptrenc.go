@@ -98,12 +98,15 @@ func newPWriter(t reflect.Type) pfn {
 			elem(w, q, at, depth)
 		}
 	case reflect.Map:
-		if t != typeStringMap {
+		if t == typeStringMap {
+			return func(w *directWriter, p unsafe.Pointer, at pos, depth int) {
+				w.stringMap(*(*map[string]string)(p), at, depth)
+			}
+		}
+		if t.Key().Kind() != reflect.String || reflect.PointerTo(t.Key()).Implements(textMarshalerType) || t.Key().Implements(textMarshalerType) {
 			return viaValue(t)
 		}
-		return func(w *directWriter, p unsafe.Pointer, at pos, depth int) {
-			w.stringMap(*(*map[string]string)(p), at, depth)
-		}
+		return keyedMap(t)
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return viaValue(t)
@@ -156,6 +159,59 @@ func (w *directWriter) seq(elem pfn, p unsafe.Pointer, n int, size uintptr, at p
 		elem(w, unsafe.Add(p, uintptr(i)*size), itemPos(indent), depth+1)
 		if !w.ok {
 			return
+		}
+	}
+}
+
+// keyedMap writes a map with string keys (a corev1.ResourceList, ...) as
+// the map writer does, its values copied once into a slice and written
+// through memory rather than looked up again.
+func keyedMap(t reflect.Type) pfn {
+	elem, sliceT := pwriterFor(t.Elem()), reflect.SliceOf(t.Elem())
+	return func(w *directWriter, p unsafe.Pointer, at pos, depth int) {
+		v := reflect.NewAt(t, p).Elem()
+		if v.IsNil() {
+			w.scalarAt(jnode{kind: 'z'}, at)
+			return
+		}
+		n := v.Len()
+		if n == 0 {
+			w.buf = append(w.buf, " {}\n"...)
+			return
+		}
+		if depth > maxEncodeDepth {
+			w.ok = false
+			return
+		}
+		base := len(w.keys)
+		key, vals := reflect.New(t.Key()).Elem(), reflect.MakeSlice(sliceT, n, n)
+		it := v.MapRange()
+		for i := 0; it.Next() && i < n; i++ {
+			key.SetIterKey(it)
+			vals.Index(i).SetIterValue(it)
+			w.keys = append(w.keys, jnode{key: key.String(), first: int32(i)})
+		}
+		keys := w.keys[base:]
+		defer func() { w.keys = w.keys[:base] }()
+		slices.SortFunc(keys, func(x, y jnode) int { return strings.Compare(x.key, y.key) })
+		sortV2(keys)
+		w.open(at)
+		indent := at.mapIndent
+		for i, k := range keys {
+			if i > 0 || !at.inline {
+				w.indent(indent)
+			}
+			rk, ok := renderKey(k.key)
+			if !ok || rk != k.key && !utf8.ValidString(k.key) {
+				w.ok = false
+				return
+			}
+			w.buf = append(w.buf, rk...)
+			w.buf = append(w.buf, ':')
+			elem(w, vals.Index(int(k.first)).Addr().UnsafePointer(), pos{col: indent + len(rk) + 2, mapIndent: indent + 2, seqIndent: indent}, depth+1)
+			if !w.ok {
+				return
+			}
 		}
 	}
 }

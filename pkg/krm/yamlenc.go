@@ -253,10 +253,15 @@ func (e *yamlWriter) entries(n jnode) []jnode {
 	return e.arena[n.first : n.first+n.n]
 }
 
+const spaces64 = "                                                                "
+
 func (e *yamlWriter) indent(n int) {
-	for range n + e.base {
-		e.buf = append(e.buf, ' ')
+	n += e.base
+	for n > len(spaces64) {
+		e.buf = append(e.buf, spaces64...)
+		n -= len(spaces64)
 	}
+	e.buf = append(e.buf, spaces64[:n]...)
 }
 
 // mapping writes a non-empty object at indent; inline means the first key
