@@ -51,13 +51,13 @@ func inboundPolicies(in Input) []Derived {
 	// Emitted even without rules: an ALLOW policy that matches nothing makes
 	// the pods deny every caller, so default-deny holds for this service
 	// whether or not the platform installs the mesh-wide baseline.
-	add(selectorPolicy(in.Meta("allow-to-"+h), Selector(s.Name), rules...), "spec.workload.resources")
+	add(selectorPolicy(in.Meta("allow-to-"+h), in.selector(), rules...), "spec.workload.resources")
 	if !restricted {
 		return out
 	}
 
 	wp := waypointName(s.Namespace)
-	add(selectorPolicy(in.Meta("allow-wp-to-"+h), Selector(s.Name),
+	add(selectorPolicy(in.Meta("allow-wp-to-"+h), in.selector(),
 		allowRule([]string{Principal(td, s.Namespace, wp)}, ports)), "spec.workload.resources")
 
 	// One rule per caller, in principal order. The waypoint only receives

@@ -49,6 +49,37 @@ type Input struct {
 	Service  *v1alpha1.LatticeService
 	Platform *v1alpha1.Platform
 	Graph    *graph.Graph
+	// shared holds the label maps every object of one service carries,
+	// made once (#8: a fresh map per object was a tenth of deriving).
+	// Derived objects never change their labels in place; the one that
+	// adds a label copies first. Nil: fresh maps.
+	shared *sharedMaps
+}
+
+type sharedMaps struct {
+	labels, selector map[string]string
+}
+
+// labels are Labels(service), shared by the service's objects.
+func (in Input) labels() map[string]string {
+	if in.shared == nil {
+		return Labels(in.Service.Name)
+	}
+	if in.shared.labels == nil {
+		in.shared.labels = Labels(in.Service.Name)
+	}
+	return in.shared.labels
+}
+
+// selector is Selector(service), shared by the service's objects.
+func (in Input) selector() map[string]string {
+	if in.shared == nil {
+		return Selector(in.Service.Name)
+	}
+	if in.shared.selector == nil {
+		in.shared.selector = Selector(in.Service.Name)
+	}
+	return in.shared.selector
 }
 
 // Ref is the service's graph ref.
@@ -64,7 +95,7 @@ func (in Input) Meta(name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
 		Name:      name,
 		Namespace: in.Service.Namespace,
-		Labels:    Labels(in.Service.Name),
+		Labels:    in.labels(),
 	}
 }
 
@@ -82,6 +113,7 @@ func Selector(service string) map[string]string {
 // it needs as a callee and its edge objects. Namespace- and cluster-shared
 // objects come from Shared.
 func Service(in Input) ([]Derived, field.ErrorList) {
+	in.shared = &sharedMaps{}
 	out, errs := Workload(in)
 	mesh, merrs := Mesh(in)
 	edge, eerrs := Edge(in)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,7 +51,7 @@ func Workload(in Input) ([]Derived, field.ErrorList) {
 			ObjectMeta: in.Meta(s.Name),
 			Spec: policyv1.PodDisruptionBudgetSpec{
 				MinAvailable: ptr(intstr.FromInt32(max(r-1, 1))),
-				Selector:     &metav1.LabelSelector{MatchLabels: Selector(s.Name)},
+				Selector:     &metav1.LabelSelector{MatchLabels: in.selector()},
 			},
 		}, "spec.replicas")
 	}
@@ -181,7 +182,7 @@ func (w *workload) podSpec() corev1.PodSpec {
 			MaxSkew:           1,
 			TopologyKey:       "kubernetes.io/hostname",
 			WhenUnsatisfiable: corev1.ScheduleAnyway,
-			LabelSelector:     &metav1.LabelSelector{MatchLabels: Selector(s.Name)},
+			LabelSelector:     &metav1.LabelSelector{MatchLabels: w.in.selector()},
 		}},
 	}
 	volumes := map[string]corev1.Volume{}
@@ -481,7 +482,7 @@ func (w *workload) deployment(pod corev1.PodSpec) *appsv1.Deployment {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: w.in.Meta(s.Name),
 		Spec: appsv1.DeploymentSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: Selector(s.Name)},
+			Selector: &metav1.LabelSelector{MatchLabels: w.in.selector()},
 			Strategy: strategy,
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: map[string]string{AnnotationHash: w.configHash()}},
@@ -505,10 +506,11 @@ func (w *workload) service() *corev1.Service {
 	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: w.in.Meta(s.Name),
-		Spec:       corev1.ServiceSpec{Selector: Selector(s.Name)},
+		Spec:       corev1.ServiceSpec{Selector: w.in.selector()},
 	}
 	// Callers restricted by L7 rules reach the pods through the waypoint.
 	if wp := useWaypoint(w.in); wp != "" {
+		svc.Labels = maps.Clone(svc.Labels) // shared with the other objects
 		svc.Labels[LabelUseWaypoint] = wp
 	}
 	ports := s.Spec.Workload.Service.Ports

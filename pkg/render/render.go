@@ -13,6 +13,7 @@ package render
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -211,7 +212,12 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		p.d, p.errs = derive.Service(derive.Input{Service: nodes[i].Service, Platform: r.platform, Graph: g})
 		if early && len(p.errs) == 0 {
 			p.enc = make([]encoded, len(p.d))
+			// The service's objects share one source annotation map.
+			src := map[string]string{derive.AnnotationSource: nodes[i].Ref.String()}
 			for j := range p.d {
+				if d := p.d[j]; d.Object.GetAnnotations() == nil && len(d.Sources) == 1 && d.Sources[0] == src[derive.AnnotationSource] {
+					d.Object.SetAnnotations(src)
+				}
 				p.enc[j] = encodeDerived(p.d[j], nil, true)
 				p.d[j].Object = nil
 			}
@@ -633,10 +639,14 @@ type encoded struct {
 func encodeDerived(d derive.Derived, at *filePos, item bool) encoded {
 	e := encoded{done: true, meta: meta(d)}
 	ann := d.Object.GetAnnotations()
-	if ann == nil {
-		ann = map[string]string{}
+	if source := strings.Join(d.Sources, ","); ann[derive.AnnotationSource] != source || at != nil {
+		// A map of the object's own: the annotations may be shared.
+		ann = maps.Clone(ann)
+		if ann == nil {
+			ann = map[string]string{}
+		}
+		ann[derive.AnnotationSource] = source
 	}
-	ann[derive.AnnotationSource] = strings.Join(d.Sources, ",")
 	if at != nil {
 		ann[kioutil.PathAnnotation] = at.path
 		ann[kioutil.LegacyPathAnnotation] = at.path
