@@ -38,7 +38,7 @@ func inboundPolicies(in Input) []Derived {
 
 	var out []Derived
 	add := func(obj Object, reason string) {
-		out = append(out, Derived{Object: obj, Sources: []string{in.Source()}, Reason: reason})
+		out = append(out, Derived{Object: obj, Sources: in.sources(), Reason: reason})
 	}
 	var rules []*securityv1.Rule
 	if len(direct) > 0 {

@@ -58,6 +58,19 @@ type Input struct {
 
 type sharedMaps struct {
 	labels, selector map[string]string
+	sources          []string
+}
+
+// sources is []string{in.Source()}, shared by the service's objects
+// (Derived.Sources is never changed in place).
+func (in Input) sources() []string {
+	if in.shared == nil {
+		return []string{in.Source()}
+	}
+	if in.shared.sources == nil {
+		in.shared.sources = []string{in.Source()}
+	}
+	return in.shared.sources
 }
 
 // labels are Labels(service), shared by the service's objects.

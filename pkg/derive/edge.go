@@ -93,7 +93,7 @@ type edge struct {
 }
 
 func (e *edge) add(obj Object, reason string) {
-	e.out = append(e.out, Derived{Object: obj, Sources: []string{e.in.Source()}, Reason: reason})
+	e.out = append(e.out, Derived{Object: obj, Sources: e.in.sources(), Reason: reason})
 }
 
 // terminate: the gateway holds a cert-manager certificate for the hostname

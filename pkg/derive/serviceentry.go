@@ -95,7 +95,7 @@ func egressPolicies(in Input) []Derived {
 	for _, host := range sorted.Keys(ports) {
 		ref := &typev1beta1.PolicyTargetReference{Group: "networking.istio.io", Kind: "ServiceEntry", Name: seName(s.Namespace, host)}
 		ap := targetPolicy(in.Meta("allow-fqdn-"+Hash(s.Namespace, s.Name, host)), ref, allowRule([]string{me}, ports[host]))
-		out = append(out, Derived{Object: ap, Sources: []string{in.Source()}, Reason: "spec.workload.resources"})
+		out = append(out, Derived{Object: ap, Sources: in.sources(), Reason: "spec.workload.resources"})
 	}
 	return out
 }

@@ -164,9 +164,12 @@ func primaryPort(ports map[string]v1alpha1.ServicePort) (int32, bool) {
 	if p, ok := ports["http"]; ok {
 		return p.Port, true
 	}
-	names := sorted.Keys(ports)
-	if len(names) == 0 {
-		return 0, false
+	// The first name in order, without sorting them all.
+	first, found := "", false
+	for name := range ports {
+		if !found || name < first {
+			first, found = name, true
+		}
 	}
-	return ports[names[0]].Port, true
+	return ports[first].Port, found
 }

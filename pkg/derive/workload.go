@@ -75,7 +75,7 @@ type workload struct {
 }
 
 func (w *workload) add(obj Object, reason string) {
-	w.out = append(w.out, Derived{Object: obj, Sources: []string{w.in.Source()}, Reason: reason})
+	w.out = append(w.out, Derived{Object: obj, Sources: w.in.sources(), Reason: reason})
 }
 
 func (w *workload) errorf(path *field.Path, value any, format string, args ...any) {

@@ -63,10 +63,14 @@ type Node struct {
 
 	// in and out are the active edges, sorted by caller and by callee.
 	in, out  []Edge
+	// Lookups into Outbound, Inbound and peers: a scan while they are
+	// short (most services declare a handful), maps past manyPeers
+	// (#8: three maps per node were a fifth of building the graph).
 	outbound map[Ref]bool
 	inbound  map[Ref]int // index into Inbound
-	// peers maps every service resource key to the peer it resolved to.
-	peers map[string]Ref
+	// peers are every service resource key with the peer it resolved to.
+	peers    []keyPeer
+	peerMap  map[string]Ref
 	// unexported are local services a remote node declares outbound that
 	// this cluster does not export.
 	unexported map[Ref]bool
@@ -300,7 +304,7 @@ func (g *Graph) match(n *Node) matched {
 			m.asCallee = append(m.asCallee, found{Finding: g.dangling(n, in, false)})
 		case caller.unexported[n.Ref]:
 			m.asCallee = append(m.asCallee, found{Finding: g.notExportedHere(n, in)})
-		case !caller.outbound[n.Ref]:
+		case !caller.declaresOutbound(n.Ref):
 			m.asCallee = append(m.asCallee, g.oneSided(n, in, caller, CallerDoesNotDeclare))
 		}
 	}
@@ -322,7 +326,7 @@ func (g *Graph) connect(caller *Node, o Intent, callee *Node) bool {
 // caller by name or by wildcard.
 func edgeTo(caller Ref, o Intent, callee *Node) (Edge, bool) {
 	e := Edge{From: caller, To: o.Peer, CallerKey: o.Key}
-	if i, named := callee.inbound[caller]; named {
+	if i, named := callee.inboundIndex(caller); named {
 		e.Rules, e.CalleeKey = callee.Inbound[i].Rules, callee.Inbound[i].Key
 	} else if callee.AllowsAll {
 		e.Rules, e.CalleeKey = callee.AllowsAllRules, callee.AllowsAllFrom
@@ -357,7 +361,6 @@ func newNode(s *v1alpha1.LatticeService) *Node {
 // intents resolves the node's declarations to peers (across the fleet, when
 // there is one) and merges declarations of one peer.
 func (g *Graph) intents(n *Node) {
-	n.outbound, n.inbound, n.peers = map[Ref]bool{}, map[Ref]int{}, map[string]Ref{}
 	for _, d := range n.decls {
 		if d.inbound && d.wildcard {
 			if n.AllowsAll {
@@ -369,10 +372,12 @@ func (g *Graph) intents(n *Node) {
 		}
 		if d.outbound {
 			if peer, ok := g.resolve(n, d, true); ok {
-				n.peers[d.key] = peer
-				if !n.outbound[peer] {
-					n.outbound[peer] = true
+				n.setPeer(d.key, peer)
+				if !n.declaresOutbound(peer) {
 					n.Outbound = append(n.Outbound, Intent{Key: d.key, Peer: peer})
+					if n.outbound != nil || len(n.Outbound) > manyPeers {
+						n.indexOutbound()
+					}
 				}
 			}
 		}
@@ -383,15 +388,17 @@ func (g *Graph) intents(n *Node) {
 		if !ok {
 			continue
 		}
-		if _, seen := n.peers[d.key]; !seen {
-			n.peers[d.key] = peer
+		if _, seen := n.peer(d.key); !seen {
+			n.setPeer(d.key, peer)
 		}
-		if i, dup := n.inbound[peer]; dup {
+		if i, dup := n.inboundIndex(peer); dup {
 			n.Inbound[i].Rules = mergeRules(n.Inbound[i].Rules, d.rules)
 			continue
 		}
-		n.inbound[peer] = len(n.Inbound)
 		n.Inbound = append(n.Inbound, Intent{Key: d.key, Peer: peer, Rules: d.rules})
+		if n.inbound != nil || len(n.Inbound) > manyPeers {
+			n.indexInbound()
+		}
 	}
 	n.decls = nil
 }
@@ -501,7 +508,7 @@ func (g *Graph) Peer(ref Ref, key string) (Ref, bool) {
 	if n == nil {
 		return Ref{}, false
 	}
-	p, ok := n.peers[key]
+	p, ok := n.peer(key)
 	return p, ok
 }
 
@@ -529,4 +536,96 @@ func (g *Graph) Callees(ref Ref) []Edge {
 		return n.out
 	}
 	return nil
+}
+
+// manyPeers is where lookups switch from a scan to a map.
+const manyPeers = 16
+
+type keyPeer struct {
+	key  string
+	peer Ref
+}
+
+func (n *Node) declaresOutbound(ref Ref) bool {
+	if n.outbound != nil {
+		return n.outbound[ref]
+	}
+	for i := range n.Outbound {
+		if n.Outbound[i].Peer == ref {
+			return true
+		}
+	}
+	return false
+}
+
+// indexOutbound adds the last outbound intent to the map, making it when
+// there are many.
+func (n *Node) indexOutbound() {
+	if n.outbound == nil {
+		n.outbound = make(map[Ref]bool, 2*len(n.Outbound))
+		for _, o := range n.Outbound {
+			n.outbound[o.Peer] = true
+		}
+		return
+	}
+	n.outbound[n.Outbound[len(n.Outbound)-1].Peer] = true
+}
+
+func (n *Node) inboundIndex(ref Ref) (int, bool) {
+	if n.inbound != nil {
+		i, ok := n.inbound[ref]
+		return i, ok
+	}
+	for i := range n.Inbound {
+		if n.Inbound[i].Peer == ref {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func (n *Node) indexInbound() {
+	if n.inbound == nil {
+		n.inbound = make(map[Ref]int, 2*len(n.Inbound))
+		for i, in := range n.Inbound {
+			n.inbound[in.Peer] = i
+		}
+		return
+	}
+	n.inbound[n.Inbound[len(n.Inbound)-1].Peer] = len(n.Inbound) - 1
+}
+
+func (n *Node) peer(key string) (Ref, bool) {
+	if n.peerMap != nil {
+		p, ok := n.peerMap[key]
+		return p, ok
+	}
+	for _, kp := range n.peers {
+		if kp.key == key {
+			return kp.peer, true
+		}
+	}
+	return Ref{}, false
+}
+
+// setPeer records (or replaces) the peer of a resource key.
+func (n *Node) setPeer(key string, peer Ref) {
+	if n.peerMap != nil {
+		n.peerMap[key] = peer
+		return
+	}
+	for i := range n.peers {
+		if n.peers[i].key == key {
+			n.peers[i].peer = peer
+			return
+		}
+	}
+	n.peers = append(n.peers, keyPeer{key, peer})
+	if len(n.peers) > manyPeers {
+		n.peerMap = make(map[string]Ref, 2*len(n.peers))
+		for _, kp := range n.peers {
+			n.peerMap[kp.key] = kp.peer
+		}
+		n.peers = nil
+	}
 }

@@ -257,3 +257,42 @@ func BenchmarkBuild(b *testing.B) {
 		})
 	}
 }
+
+// TestManyPeers: past manyPeers declarations a node looks its peers up in
+// maps instead of scanning; the graph is the same either way.
+func TestManyPeers(t *testing.T) {
+	for _, n := range []int{manyPeers - 1, manyPeers, manyPeers + 1, 3 * manyPeers} {
+		var hubRes []string
+		var services []*v1alpha1.LatticeService
+		for i := range n {
+			name := fmt.Sprintf("s%02d", i)
+			hubRes = append(hubRes, name+"=inbound")
+			res := []string{"hub=outbound"}
+			if i%2 == 0 {
+				res = []string{"hub=both"}
+				hubRes = append(hubRes, fmt.Sprintf("out%02d=outbound,id=%s", i, name))
+			}
+			services = append(services, svc("p/"+name, res...))
+		}
+		// A second declaration of one caller, by id: merged.
+		hubRes = append(hubRes, "again=inbound,id=s01,rules=GET:/x")
+		services = append(services, svc("p/hub", hubRes...))
+		g := Build(services)
+		hub := Ref{Namespace: "p", Name: "hub"}
+		if got := len(g.Callers(hub)); got != n {
+			t.Errorf("n=%d: %d callers of the hub, want %d", n, got, n)
+		}
+		if got, want := len(g.Callees(hub)), (n+1)/2; got != want {
+			t.Errorf("n=%d: hub calls %d services, want %d", n, got, want)
+		}
+		for i := range n {
+			p, ok := g.Peer(hub, fmt.Sprintf("s%02d", i))
+			if !ok || p.Name != fmt.Sprintf("s%02d", i) {
+				t.Errorf("n=%d: key s%02d resolved to %v %v", n, i, p, ok)
+			}
+		}
+		if len(g.Findings) != 0 {
+			t.Errorf("n=%d: findings %v", n, findings(g))
+		}
+	}
+}

@@ -3,6 +3,7 @@ package krm
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -23,8 +24,8 @@ import (
 // Nodes come from one slab and Content slices from one shared backing
 // array, each with cap == len so that a later append (kyaml's SetMapField
 // and friends) reallocates instead of overwriting a neighbour. Scalar
-// values are substrings of one copy of the chunk unless unescaping or
-// indentation stripping needs a new string.
+// values share the chunk's memory unless unescaping or indentation
+// stripping needs a new string, so the chunk must not change.
 func fastParseItem(chunk []byte) (*yaml.Node, bool) {
 	return fastParseInto(chunk, &parseScratch{})
 }
@@ -38,7 +39,7 @@ type parseScratch struct {
 }
 
 // fastParseInto is fastParseItem with the nodes in sc; they stay valid
-// until sc is used again.
+// until sc is used again. Values share chunk's memory: it must not change.
 func fastParseInto(chunk []byte, sc *parseScratch) (*yaml.Node, bool) {
 	lines, extra, ascii, ok := scanChunk(chunk)
 	if !ok {
@@ -53,7 +54,9 @@ func fastParseInto(chunk []byte, sc *parseScratch) (*yaml.Node, bool) {
 	}
 	est = cap(sc.slab)
 	p := fastParser{
-		src:   string(chunk),
+		// No copy (#8: a copy of the whole input): callers never change
+		// a chunk they parse (the input as read, Item.raw).
+		src:   unsafe.String(unsafe.SliceData(chunk), len(chunk)),
 		ascii: ascii,
 		slab:  sc.slab[:0],
 	}
