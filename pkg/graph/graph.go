@@ -341,6 +341,7 @@ func edgeTo(caller Ref, o Intent, callee *Node) (Edge, bool) {
 func newNode(s *v1alpha1.LatticeService) *Node {
 	n := &Node{Ref: Ref{Namespace: s.Namespace, Name: s.Name}, Service: s}
 	res := s.Spec.Workload.Resources
+	n.decls = make([]decl, 0, len(res))
 	for _, key := range sorted.Keys(res) {
 		r := res[key]
 		if r.Type != v1alpha1.ResourceService {

@@ -229,16 +229,20 @@ func newDecoder(t reflect.Type) decFn {
 			if v.IsNil() {
 				v.Set(reflect.MakeMapWithSize(t, len(n.Content)/2))
 			}
+			// One key and one element, reset for each entry: SetMapIndex
+			// copies them into the map.
+			kv, e := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
 			for i := 0; i < len(n.Content); i += 2 {
 				k := n.Content[i]
 				if k.Kind != yaml.ScalarNode || k.Tag != "!!str" || k.Anchor != "" || !utf8.ValidString(k.Value) {
 					return false
 				}
-				e := reflect.New(t.Elem()).Elem()
+				e.SetZero()
 				if !elem(n.Content[i+1], e, depth+1, flow) {
 					return false
 				}
-				v.SetMapIndex(reflect.ValueOf(k.Value).Convert(t.Key()), e)
+				kv.SetString(k.Value)
+				v.SetMapIndex(kv, e)
 			}
 			return true
 		}

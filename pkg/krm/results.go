@@ -24,8 +24,15 @@ func marshalResults(results framework.Results) ([]byte, error) {
 	parts := make([][]byte, (len(results)+per-1)/per)
 	errs := make([]error, len(parts))
 	par.For(len(parts), func(i int) {
-		var b []byte
-		for _, r := range results[i*per : min((i+1)*per, len(results))] {
+		part := results[i*per : min((i+1)*per, len(results))]
+		size := 0
+		for _, r := range part {
+			if r != nil {
+				size += 256 + len(r.Message) // keys, reference, field path
+			}
+		}
+		b := make([]byte, 0, size)
+		for _, r := range part {
 			if out, ok := appendResult(b, r); ok {
 				b = out
 				continue
