@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -12,10 +11,20 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-
-// IsDigest reports whether d is sha256:<64 lowercase hex>.
-func IsDigest(d string) bool { return digestRE.MatchString(d) }
+// IsDigest reports whether d is sha256:<64 lowercase hex> (without a
+// regexp: #8, every image of every service is checked).
+func IsDigest(d string) bool {
+	hex, ok := strings.CutPrefix(d, "sha256:")
+	if !ok || len(hex) != 64 {
+		return false
+	}
+	for i := 0; i < len(hex); i++ {
+		if c := hex[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // ImageRef is a parsed container image reference.
 type ImageRef struct {
@@ -28,7 +37,7 @@ type ImageRef struct {
 // ParseImage splits an image reference into repository, tag and digest.
 func ParseImage(image string) (ImageRef, error) {
 	base, digest, hasDigest := strings.Cut(image, "@")
-	if hasDigest && !digestRE.MatchString(digest) {
+	if hasDigest && !IsDigest(digest) {
 		return ImageRef{}, fmt.Errorf("digest %q is not sha256:<64 lowercase hex>", digest)
 	}
 	ref := ImageRef{Name: base, Digest: digest}

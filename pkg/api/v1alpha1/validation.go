@@ -143,9 +143,12 @@ func validateContainer(s *LatticeService, name string, c *Container, ports map[s
 	errs = append(errs, validateCompute(c.Resources, path.Child("resources"))...)
 	errs = append(errs, validateFiles(c.Files, path.Child("files"))...)
 	errs = append(errs, validateVolumes(c.Volumes, s.Spec.Workload.Resources, path.Child("volumes"))...)
-	for probeName, pr := range map[string]*Probe{"livenessProbe": c.LivenessProbe, "readinessProbe": c.ReadinessProbe, "startupProbe": c.StartupProbe} {
-		if pr != nil {
-			errs = append(errs, validateProbe(pr, ports, path.Child(probeName))...)
+	for _, pr := range [...]struct {
+		name  string
+		probe *Probe
+	}{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}} {
+		if pr.probe != nil {
+			errs = append(errs, validateProbe(pr.probe, ports, path.Child(pr.name))...)
 		}
 	}
 	if c.Security != nil {

@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -203,6 +204,17 @@ func TestPlainChecksMatchApimachinery(t *testing.T) {
 		}
 		if got, want := isEnvVarName(v), validation.IsEnvVarName(v); len(got) != len(want) {
 			t.Errorf("isEnvVarName(%q) = %v, apimachinery %v", v, got, want)
+		}
+	}
+}
+
+func TestIsDigest(t *testing.T) {
+	re := regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	hex := strings.Repeat("0123456789abcdef", 4)
+	for _, d := range []string{"", "sha256:", "sha256:" + hex, "sha256:" + hex + "0", "sha256:" + hex[1:], "sha256:" + strings.ToUpper(hex),
+		"sha512:" + hex, "sha256:" + hex[:63] + "g", "xsha256:" + hex, "sha256:" + hex[:63] + "\n"} {
+		if got, want := IsDigest(d), re.MatchString(d); got != want {
+			t.Errorf("IsDigest(%q) = %v, the regexp says %v", d, got, want)
 		}
 	}
 }
