@@ -159,6 +159,7 @@ func (k FindingKind) Error() bool { return k == Ambiguous || k == UnknownCluster
 type Graph struct {
 	nodes    map[Ref]*Node
 	order    []Ref
+	list     []*Node // the nodes in order, once built
 	Findings []Finding
 	// fleet is nil without a FleetInventory; remote holds the services of
 	// the other clusters.
@@ -225,6 +226,7 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 	if g.fleet != nil {
 		g.remoteCallers()
 	}
+	g.list = g.Nodes()
 	all := g.Nodes()
 	for _, ref := range g.remoteOrder {
 		all = append(all, g.remote[ref])
@@ -514,13 +516,17 @@ func (g *Graph) Peer(ref Ref, key string) (Ref, bool) {
 }
 
 // Nodes returns every node of this render (never a remote one) sorted by
-// ref.
+// ref. The slice is the graph's own (#8: derivers walk it often): read
+// it, do not change it; its capacity is its length, so an append copies.
 func (g *Graph) Nodes() []*Node {
-	out := make([]*Node, len(g.order))
-	for i, r := range g.order {
-		out[i] = g.nodes[r]
+	if g.list == nil || len(g.list) != len(g.order) {
+		list := make([]*Node, len(g.order))
+		for i, r := range g.order {
+			list[i] = g.nodes[r]
+		}
+		return list
 	}
-	return out
+	return g.list[:len(g.list):len(g.list)]
 }
 
 // Callers returns the active inbound edges of ref, sorted by caller.

@@ -223,32 +223,32 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 			}
 		}
 	})
-	total := 0
-	for i := range per {
-		total += len(per[i].d)
-	}
-	derived = make([]derive.Derived, 0, total+64)
-	enc := make([]encoded, 0, total+64)
+	// Each service's objects go to their place in graph order, copied on
+	// every core; the namespace-shared objects follow.
+	at := make([]int, len(nodes)+1)
 	for i, n := range nodes {
-		d, errs := per[i].d, per[i].errs
-		if len(errs) > 0 {
-			r.fieldErrors(bySource[n.Ref.String()], n.Service, errs)
+		at[i+1] = at[i]
+		if len(per[i].errs) > 0 {
+			r.fieldErrors(bySource[n.Ref.String()], n.Service, per[i].errs)
 			continue
 		}
-		derived = append(derived, d...)
-		if early {
-			enc = append(enc, per[i].enc...)
-		} else {
-			enc = append(enc, make([]encoded, len(d))...)
-		}
+		at[i+1] += len(per[i].d)
 	}
-	shared := derive.Shared(sharedIn)
-	derived = append(derived, shared...)
-	enc = append(enc, make([]encoded, len(shared))...)
 	if r.failed() {
 		return r.fail(out, items)
 	}
-	metas := make([]krm.Meta, len(derived))
+	shared := derive.Shared(sharedIn)
+	total := at[len(nodes)]
+	derived = make([]derive.Derived, total+len(shared))
+	enc := make([]encoded, total+len(shared))
+	metas := make([]krm.Meta, total+len(shared))
+	par.For(len(nodes), func(i int) {
+		copy(derived[at[i]:at[i+1]], per[i].d)
+		if early {
+			copy(enc[at[i]:at[i+1]], per[i].enc)
+		}
+	})
+	copy(derived[total:], shared)
 	par.For(len(derived), func(i int) {
 		if enc[i].done {
 			metas[i] = enc[i].meta
@@ -697,17 +697,22 @@ func sortedOrder(all []keyed) []int32 {
 	ids := map[string]int32{}
 	var names []string
 	group := make([]int32, len(all))
+	lastNS, lastID := "", int32(-1)
 	for i := range all {
 		all[i].rank = kindRank(all[i].key.Kind)
 		all[i].pos = i
+		// A service's objects are neighbours: one lookup for a run.
 		ns := all[i].key.Namespace
-		id, ok := ids[ns]
-		if !ok {
-			id = int32(len(names))
-			ids[ns] = id
-			names = append(names, ns)
+		if lastID < 0 || ns != lastNS {
+			id, ok := ids[ns]
+			if !ok {
+				id = int32(len(names))
+				ids[ns] = id
+				names = append(names, ns)
+			}
+			lastNS, lastID = ns, id
 		}
-		group[i] = id
+		group[i] = lastID
 	}
 	byName := make([]int32, len(names))
 	for i := range byName {
@@ -789,8 +794,23 @@ func (r *renderer) paths(derived []derive.Derived, sources []source, keep bool) 
 var kindOrder = []string{"Namespace", "CustomResourceDefinition", "ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Service", "Deployment"}
 
 func kindRank(kind string) int {
-	if i := slices.Index(kindOrder, kind); i >= 0 {
-		return i
+	switch kind { // kindOrder, as a switch
+	case "Namespace":
+		return 0
+	case "CustomResourceDefinition":
+		return 1
+	case "ServiceAccount":
+		return 2
+	case "Secret":
+		return 3
+	case "ConfigMap":
+		return 4
+	case "PersistentVolumeClaim":
+		return 5
+	case "Service":
+		return 6
+	case "Deployment":
+		return 7
 	}
 	return len(kindOrder)
 }

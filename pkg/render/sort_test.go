@@ -53,3 +53,15 @@ func TestSortedOrderIsStableSort(t *testing.T) {
 		}
 	}
 }
+
+// TestKindRank: the switch is kindOrder.
+func TestKindRank(t *testing.T) {
+	for i, k := range kindOrder {
+		if got := kindRank(k); got != i {
+			t.Errorf("kindRank(%q) = %d, want %d", k, got, i)
+		}
+	}
+	if got := kindRank("Zebra"); got != len(kindOrder) {
+		t.Errorf("kindRank of an unknown kind = %d, want %d", got, len(kindOrder))
+	}
+}
