@@ -49,6 +49,9 @@ type Input struct {
 	Service  *v1alpha1.LatticeService
 	Platform *v1alpha1.Platform
 	Graph    *graph.Graph
+	// Node is the service's node in Graph, when the caller has it at
+	// hand; nil: looked up.
+	Node *graph.Node
 	// shared holds the label maps every object of one service carries,
 	// made once (#8: a fresh map per object was a tenth of deriving).
 	// Derived objects never change their labels in place; the one that
@@ -93,6 +96,14 @@ func (in Input) selector() map[string]string {
 		in.shared.selector = Selector(in.Service.Name)
 	}
 	return in.shared.selector
+}
+
+// node is the service's graph node.
+func (in Input) node() *graph.Node {
+	if in.Node != nil {
+		return in.Node
+	}
+	return in.Graph.Node(in.Ref())
 }
 
 // Ref is the service's graph ref.

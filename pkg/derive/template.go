@@ -126,15 +126,20 @@ func templateVars(in Input) map[string]string {
 			// The peer the graph resolved the key to: with a fleet, a
 			// service of another cluster, reached at the same host name
 			// through the ServiceEntry derived for it (remote.go).
-			if resolved, ok := in.Graph.Peer(in.Ref(), key); ok {
-				target = resolved
+			var tn *graph.Node
+			if self := in.node(); self == nil {
+				tn = in.Graph.Node(target)
+			} else if resolved, node, ok := self.PeerNode(key); ok {
+				target, tn = resolved, node
+			} else {
+				tn = in.Graph.Node(target)
 			}
 			host := target.Name + "." + target.Namespace + ".svc.cluster.local"
 			vars[p+"host"] = host
 			// Port and URL need the target's spec (or inventory entry); a
 			// target outside the input only has a host.
-			if n := in.Graph.Node(target); n != nil {
-				if port, ok := primaryPort(n.Ports()); ok {
+			if n := tn; n != nil {
+				if port, ok := n.PrimaryPort(); ok {
 					vars[p+"port"] = strconv.Itoa(int(port))
 					vars[p+"url"] = "http://" + host + ":" + strconv.Itoa(int(port))
 				}
@@ -159,17 +164,3 @@ func templateVars(in Input) map[string]string {
 	return vars
 }
 
-// primaryPort is the port named "http", else the first by name.
-func primaryPort(ports map[string]v1alpha1.ServicePort) (int32, bool) {
-	if p, ok := ports["http"]; ok {
-		return p.Port, true
-	}
-	// The first name in order, without sorting them all.
-	first, found := "", false
-	for name := range ports {
-		if !found || name < first {
-			first, found = name, true
-		}
-	}
-	return ports[first].Port, found
-}

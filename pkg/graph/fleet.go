@@ -276,6 +276,7 @@ func (g *Graph) addRemotes() {
 				n.decls = append(n.decls, decl{key: p.Namespace + "/" + p.Name, peer: Ref{Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}, inbound: true, rules: p.Rules})
 			}
 			n.AllowsAll = s.AcceptsAnyDeclaredCaller
+			n.setPrimaryPort()
 			g.intents(n)
 			g.remote[n.Ref] = n
 			g.remoteOrder = append(g.remoteOrder, n.Ref)
@@ -425,6 +426,27 @@ func (g *Graph) Remotes() []*Node {
 		out[i] = g.remote[r]
 	}
 	return out
+}
+
+// PrimaryPort is the port named "http", else the first by name: the port
+// ${resources.<key>.port} and .url name. Computed once per node, while
+// its spec is at hand (#8: each caller looked it up again).
+func (n *Node) PrimaryPort() (int32, bool) { return n.primary, n.hasPrimary }
+
+func (n *Node) setPrimaryPort() {
+	ports := n.Ports()
+	if p, ok := ports["http"]; ok {
+		n.primary, n.hasPrimary = p.Port, true
+		return
+	}
+	// The first name in order, without sorting them all.
+	first := ""
+	for name := range ports {
+		if !n.hasPrimary || name < first {
+			first, n.hasPrimary = name, true
+		}
+	}
+	n.primary = ports[first].Port
 }
 
 // Ports are the service's ports by name, for a local or a remote node.

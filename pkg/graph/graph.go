@@ -70,7 +70,10 @@ type Node struct {
 	inbound  map[Ref]int // index into Inbound
 	// peers are every service resource key with the peer it resolved to.
 	peers    []keyPeer
-	peerMap  map[string]Ref
+	peerMap  map[string]keyPeer
+	// primary is PrimaryPort's answer.
+	primary    int32
+	hasPrimary bool
 	// unexported are local services a remote node declares outbound that
 	// this cluster does not export.
 	unexported map[Ref]bool
@@ -342,6 +345,7 @@ func edgeTo(caller Ref, o Intent, callee *Node) (Edge, bool) {
 // them once every node is known.
 func newNode(s *v1alpha1.LatticeService) *Node {
 	n := &Node{Ref: Ref{Namespace: s.Namespace, Name: s.Name}, Service: s}
+	n.setPrimaryPort()
 	res := s.Spec.Workload.Resources
 	n.decls = make([]decl, 0, len(res))
 	for _, key := range sorted.Keys(res) {
@@ -375,7 +379,7 @@ func (g *Graph) intents(n *Node) {
 		}
 		if d.outbound {
 			if peer, ok := g.resolve(n, d, true); ok {
-				n.setPeer(d.key, peer)
+				n.setPeer(g, d.key, peer)
 				if !n.declaresOutbound(peer) {
 					n.Outbound = append(n.Outbound, Intent{Key: d.key, Peer: peer})
 					if n.outbound != nil || len(n.Outbound) > manyPeers {
@@ -392,7 +396,7 @@ func (g *Graph) intents(n *Node) {
 			continue
 		}
 		if _, seen := n.peer(d.key); !seen {
-			n.setPeer(d.key, peer)
+			n.setPeer(g, d.key, peer)
 		}
 		if i, dup := n.inboundIndex(peer); dup {
 			n.Inbound[i].Rules = mergeRules(n.Inbound[i].Rules, d.rules)
@@ -551,6 +555,7 @@ const manyPeers = 16
 type keyPeer struct {
 	key  string
 	peer Ref
+	node *Node // g.Node(peer), nil when it is not in the graph
 }
 
 func (n *Node) declaresOutbound(ref Ref) bool {
@@ -603,35 +608,48 @@ func (n *Node) indexInbound() {
 }
 
 func (n *Node) peer(key string) (Ref, bool) {
+	kp, ok := n.keyPeer(key)
+	return kp.peer, ok
+}
+
+func (n *Node) keyPeer(key string) (keyPeer, bool) {
 	if n.peerMap != nil {
-		p, ok := n.peerMap[key]
-		return p, ok
+		kp, ok := n.peerMap[key]
+		return kp, ok
 	}
 	for _, kp := range n.peers {
 		if kp.key == key {
-			return kp.peer, true
+			return kp, true
 		}
 	}
-	return Ref{}, false
+	return keyPeer{}, false
+}
+
+// PeerNode is the service resource key's peer and its node (nil when the
+// peer is not in the graph), as Graph.Peer and Graph.Node give them.
+func (n *Node) PeerNode(key string) (Ref, *Node, bool) {
+	kp, ok := n.keyPeer(key)
+	return kp.peer, kp.node, ok
 }
 
 // setPeer records (or replaces) the peer of a resource key.
-func (n *Node) setPeer(key string, peer Ref) {
+func (n *Node) setPeer(g *Graph, key string, peer Ref) {
+	kp := keyPeer{key, peer, g.Node(peer)}
 	if n.peerMap != nil {
-		n.peerMap[key] = peer
+		n.peerMap[key] = kp
 		return
 	}
 	for i := range n.peers {
 		if n.peers[i].key == key {
-			n.peers[i].peer = peer
+			n.peers[i] = kp
 			return
 		}
 	}
-	n.peers = append(n.peers, keyPeer{key, peer})
+	n.peers = append(n.peers, kp)
 	if len(n.peers) > manyPeers {
-		n.peerMap = make(map[string]Ref, 2*len(n.peers))
+		n.peerMap = make(map[string]keyPeer, 2*len(n.peers))
 		for _, kp := range n.peers {
-			n.peerMap[kp.key] = kp.peer
+			n.peerMap[kp.key] = kp
 		}
 		n.peers = nil
 	}

@@ -209,7 +209,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	per := make([]perService, len(nodes))
 	par.For(len(nodes), func(i int) {
 		p := &per[i]
-		p.d, p.errs = derive.Service(derive.Input{Service: nodes[i].Service, Platform: r.platform, Graph: g})
+		p.d, p.errs = derive.Service(derive.Input{Service: nodes[i].Service, Platform: r.platform, Graph: g, Node: nodes[i]})
 		if early && len(p.errs) == 0 {
 			p.enc = make([]encoded, len(p.d))
 			// The service's objects share one source annotation map.
