@@ -84,3 +84,11 @@ func TestHashMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+func TestContainerField(t *testing.T) {
+	for _, name := range []string{"main", "a-b", "x.y"} {
+		if got, want := containerField(name, "files"), specPath.Child("workload", "containers").Key(name).Child("files").String(); got != want {
+			t.Errorf("containerField(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

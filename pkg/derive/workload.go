@@ -84,6 +84,12 @@ func (w *workload) errorf(path *field.Path, value any, format string, args ...an
 
 var specPath = field.NewPath("spec")
 
+// containerField is specPath.Child("workload", "containers").Key(name).
+// Child(field).String(), without building the path (#8).
+func containerField(name, field string) string {
+	return "spec.workload.containers[" + name + "]." + field
+}
+
 // secrets emits one ExternalSecret per type: secret resource.
 func (w *workload) secrets() {
 	s := w.in.Service
@@ -261,15 +267,15 @@ func (w *workload) container(name string, c *v1alpha1.Container, volumes map[str
 	if len(env) > 0 {
 		cmName := s.Name + "-" + name + "-env"
 		cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: w.in.Meta(cmName), Data: env}
-		w.add(cm, cp.Child("variables").String())
+		w.add(cm, containerField(name, "variables"))
 		for _, k := range sorted.Keys(env) {
-			fmt.Fprintf(&w.envHash, "%s=%s\n", k, env[k])
+			w.envHash.WriteString(k + "=" + env[k] + "\n")
 		}
 		out.EnvFrom = append(out.EnvFrom, corev1.EnvFromSource{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: cmName}}})
 	}
 	if len(tmpl) > 0 && store != "" {
 		esName := s.Name + "-" + name + "-env-eso"
-		w.templatedSecret(esName, store, tmpl, data, cp.Child("variables").String())
+		w.templatedSecret(esName, store, tmpl, data, containerField(name, "variables"))
 		out.EnvFrom = append(out.EnvFrom, corev1.EnvFromSource{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: esName}}})
 	}
 
@@ -326,7 +332,7 @@ func (w *workload) files(name string, c *v1alpha1.Container, cp *field.Path, out
 	}
 	if len(text) > 0 {
 		cmName := s.Name + "-" + name + "-files"
-		w.add(&corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: w.in.Meta(cmName), Data: text}, cp.Child("files").String())
+		w.add(&corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: w.in.Meta(cmName), Data: text}, containerField(name, "files"))
 		vol := DNSLabel(name + "-files")
 		volumes[vol] = corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: cmName}, Items: keyItems(sorted.Keys(text), modes)}}}
@@ -336,7 +342,7 @@ func (w *workload) files(name string, c *v1alpha1.Container, cp *field.Path, out
 	}
 	if len(bin) > 0 {
 		secName := s.Name + "-" + name + "-files-bin"
-		w.add(&corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: w.in.Meta(secName), Type: corev1.SecretTypeOpaque, Data: bin}, cp.Child("files").String())
+		w.add(&corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: w.in.Meta(secName), Type: corev1.SecretTypeOpaque, Data: bin}, containerField(name, "files"))
 		vol := DNSLabel(name + "-files-bin")
 		volumes[vol] = corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName: secName, Items: keyItems(sorted.Keys(bin), modes)}}}
