@@ -4,7 +4,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"unicode/utf8"
 	"unsafe"
@@ -179,8 +178,7 @@ func newWriter(t reflect.Type) wfn {
 			keys := w.keys[base:]
 			defer func() { w.keys = w.keys[:base] }()
 			// The tree path's order: by string, then yaml.v2's sort.
-			slices.SortFunc(keys, func(x, y jnode) int { return strings.Compare(x.key, y.key) })
-			sortV2(keys)
+			sortKeys(keys)
 			w.open(p)
 			indent := p.mapIndent
 			for i, k := range keys {

@@ -193,8 +193,7 @@ func keyedMap(t reflect.Type) pfn {
 		}
 		keys := w.keys[base:]
 		defer func() { w.keys = w.keys[:base] }()
-		slices.SortFunc(keys, func(x, y jnode) int { return strings.Compare(x.key, y.key) })
-		sortV2(keys)
+		sortKeys(keys)
 		w.open(at)
 		indent := at.mapIndent
 		for i, k := range keys {
@@ -237,8 +236,7 @@ func (w *directWriter) stringMap(m map[string]string, at pos, depth int) {
 	keys := w.keys[base:]
 	defer func() { w.keys = w.keys[:base] }()
 	// The tree path's order: by string, then yaml.v2's sort.
-	slices.SortFunc(keys, func(x, y jnode) int { return strings.Compare(x.key, y.key) })
-	sortV2(keys)
+	sortKeys(keys)
 	w.open(at)
 	indent := at.mapIndent
 	for i, k := range keys {
@@ -362,4 +360,24 @@ func (w *directWriter) structPtr(t reflect.Type, fields []pfield, p unsafe.Point
 	if first {
 		w.buf = append(w.buf, " {}\n"...)
 	}
+}
+
+// sortKeys puts map keys in the tree path's order: by string, then
+// yaml.v2's sort (an insertion sort, stable on the string order). Most
+// maps have one or two keys.
+func sortKeys(keys []jnode) {
+	switch len(keys) {
+	case 0, 1:
+		return
+	case 2:
+		if keys[1].key < keys[0].key {
+			keys[0], keys[1] = keys[1], keys[0]
+		}
+		if lessV2(keys[1].key, keys[0].key) {
+			keys[0], keys[1] = keys[1], keys[0]
+		}
+		return
+	}
+	slices.SortFunc(keys, func(x, y jnode) int { return strings.Compare(x.key, y.key) })
+	sortV2(keys)
 }
