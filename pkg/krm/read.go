@@ -145,9 +145,8 @@ func parseResourceList(data []byte, early bool) (parsed []parsedItem, fnConfig *
 func splitResourceList(data []byte) (skeleton []byte, chunks [][]byte, ok bool) {
 	// Comments could attach to a neighbouring item, document markers and
 	// CRs change how the text splits: leave those to kyaml.
-	if bytes.IndexByte(data, '\r') >= 0 || bytes.HasPrefix(data, []byte("---")) || bytes.HasPrefix(data, []byte("%")) ||
-		bytes.HasPrefix(data, []byte("#")) || bytes.Contains(data, []byte("\n---")) || bytes.Contains(data, []byte("\n...")) ||
-		bytes.Contains(data, []byte(" #")) || bytes.Contains(data, []byte("\t#")) || bytes.Contains(data, []byte("\n#")) {
+	if bytes.HasPrefix(data, []byte("---")) || bytes.HasPrefix(data, []byte("%")) || bytes.HasPrefix(data, []byte("#")) ||
+		containsAny(data, "\r", "\n---", "\n...", " #", "\t#", "\n#") {
 		return nil, nil, false
 	}
 	const key = "items:\n"
@@ -240,6 +239,25 @@ func splitResourceList(data []byte) (skeleton []byte, chunks [][]byte, ok bool) 
 	skeleton = append(skeleton, "items: []\n"...)
 	skeleton = append(skeleton, data[end:]...)
 	return skeleton, chunks, true
+}
+
+// containsAny reports whether data contains one of the patterns (at most
+// four bytes each), searched in 1 MiB ranges on every core.
+func containsAny(data []byte, patterns ...string) bool {
+	const rangeSize = 1 << 20
+	found := make([]bool, (len(data)+rangeSize-1)/rangeSize)
+	par.For(len(found), func(r int) {
+		// Each range reaches 3 bytes into the next, for a pattern
+		// across the edge.
+		part := data[r*rangeSize : min(len(data), (r+1)*rangeSize+3)]
+		for _, p := range patterns {
+			if bytes.Contains(part, []byte(p)) {
+				found[r] = true
+				return
+			}
+		}
+	})
+	return slices.Contains(found, true)
 }
 
 // lineAt2 is the line starting at pos (with its newline) and where the

@@ -174,3 +174,19 @@ func TestScanChunksClean(t *testing.T) {
 		}
 	}
 }
+
+// TestContainsAny: patterns are found anywhere, also across range edges.
+func TestContainsAny(t *testing.T) {
+	const mib = 1 << 20
+	base := bytes.Repeat([]byte("a: b\n"), 3*mib/5)
+	if containsAny(base, "\n---", " #") {
+		t.Fatal("found what is not there")
+	}
+	for _, at := range []int{0, mib - 3, mib - 2, mib - 1, mib, 2*mib - 1, len(base) - 4} {
+		data := slices.Clone(base)
+		copy(data[at:], "\n---")
+		if !containsAny(data, " #", "\n---") {
+			t.Errorf("pattern at %d not found", at)
+		}
+	}
+}
