@@ -81,14 +81,13 @@ func appendResult(b []byte, r *framework.Result) ([]byte, bool) {
 		if v == "" || !ok {
 			return
 		}
-		s, good := v3String(v)
-		if !good {
+		if !v3Known(v) {
 			ok = false
 			return
 		}
 		key(indent, k)
 		b = append(b, ' ')
-		b = append(b, s...)
+		b = appendV3String(b, v)
 		b = append(b, '\n')
 	}
 	scalar("  ", "message", r.Message)
@@ -160,12 +159,28 @@ func appendResult(b []byte, r *framework.Result) ([]byte, bool) {
 // are in the way, double-quoted when it would read back as another type.
 // It decides printable single-line ASCII and declines anything else.
 func v3String(s string) (string, bool) {
+	style, ok := v3StringStyle(s)
+	switch {
+	case !ok:
+		return "", false
+	case style == 'p':
+		return s, true
+	case style == '"':
+		return `"` + s + `"`, true
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'", true
+}
+
+// v3StringStyle is how yaml.v3 writes s: plain ('p'), double-quoted
+// without escapes ('"') or single-quoted ('\''); ok is false when it is
+// not certain.
+func v3StringStyle(s string) (style byte, ok bool) {
 	if s == "" {
-		return `""`, true
+		return '"', true
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] > 0x7e {
-			return "", false
+			return 0, false
 		}
 	}
 	switch c := s[0]; {
@@ -176,19 +191,46 @@ func v3String(s string) (string, bool) {
 			break // "- x" is not a number; its quoting is decided below
 		}
 		if allDigits(s) {
-			return `"` + s + `"`, true
+			return '"', true
 		}
-		return "", false
+		return 0, false
 	}
 	switch s {
 	case "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL",
 		"y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF":
-		return `"` + s + `"`, true
+		return '"', true
 	}
 	if v3BlockPlain(s) {
-		return s, true
+		return 'p', true
 	}
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'", true
+	return '\'', true
+}
+
+// v3Known reports whether v3String decides s.
+func v3Known(s string) bool {
+	_, ok := v3StringStyle(s)
+	return ok
+}
+
+// appendV3String appends v3String(s) (which must decide s) without
+// building it (#8: a message a warning).
+func appendV3String(b []byte, s string) []byte {
+	switch style, _ := v3StringStyle(s); style {
+	case 'p':
+		return append(b, s...)
+	case '"':
+		return append(append(append(b, '"'), s...), '"')
+	}
+	b = append(b, '\'')
+	for {
+		i := strings.IndexByte(s, '\'')
+		if i < 0 {
+			break
+		}
+		b = append(append(b, s[:i+1]...), '\'')
+		s = s[i+1:]
+	}
+	return append(append(b, s...), '\'')
 }
 
 func allDigits(s string) bool {
