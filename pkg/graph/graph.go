@@ -62,15 +62,16 @@ type Node struct {
 	AllowsAllRules []v1alpha1.L7Rule
 
 	// in and out are the active edges, sorted by caller and by callee.
-	in, out  []Edge
+	in, out []Edge
+	nIn     int // local callers, while the graph is built
 	// Lookups into Outbound, Inbound and peers: a scan while they are
 	// short (most services declare a handful), maps past manyPeers
 	// (#8: three maps per node were a fifth of building the graph).
 	outbound map[Ref]bool
 	inbound  map[Ref]int // index into Inbound
 	// peers are every service resource key with the peer it resolved to.
-	peers    []keyPeer
-	peerMap  map[string]keyPeer
+	peers   []keyPeer
+	peerMap map[string]keyPeer
 	// primary is PrimaryPort's answer.
 	primary    int32
 	hasPrimary bool
@@ -219,10 +220,19 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 	for i := range per {
 		g.record(per[i].asCallee)
 	}
-	// A callee's inbound edges, in caller order.
+	// A callee's inbound edges, in caller order, each list allocated once
+	// at its size.
+	for i := range per {
+		for _, callee := range per[i].callees {
+			callee.nIn++
+		}
+	}
 	for i, ref := range g.order {
 		for j, e := range g.nodes[ref].out {
 			callee := per[i].callees[j]
+			if callee.in == nil {
+				callee.in = make([]Edge, 0, callee.nIn)
+			}
 			callee.in = append(callee.in, e)
 		}
 	}
