@@ -64,6 +64,7 @@ timeit() { # label command... ; appends "seconds" to $work/$label
   end=$(date +%s.%N)
   awk -v a="$start" -v b="$end" 'BEGIN {printf "%.4f\n", b - a}' >> "$work/times-$label"
 }
+dump() { tr "\n" " " < "$work/times-$1"; echo; }
 median() { sort -n "$work/times-$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "services=$n repetitions=$reps load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -81,4 +82,5 @@ awk -v l="$l" -v f="$f" -v r="$r" 'BEGIN {
   printf "lattice / floor             %6.3f (requirement <= 1.25)\n", l / f
   printf "kustomize path / render     %6.2f (requirement >= 5)\n", l / r
 }'
+echo "runs lattice: $(dump lattice)"; echo "runs floor:   $(dump floor)"
 printf 'input %d bytes, answer %d bytes\n' "$(wc -c < "$work/input.yaml")" "$(wc -c < "$work/answer.yaml")"
