@@ -163,4 +163,3 @@ func templateVars(in Input) map[string]string {
 	}
 	return vars
 }
-

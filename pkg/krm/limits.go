@@ -3,8 +3,8 @@ package krm
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 

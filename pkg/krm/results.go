@@ -172,8 +172,8 @@ func v3String(s string) (string, bool) {
 }
 
 // v3StringStyle is how yaml.v3 writes s: plain ('p'), double-quoted
-// without escapes ('"') or single-quoted ('\''); ok is false when it is
-// not certain.
+// without escapes ('"') or single-quoted (the quote byte); ok is false
+// when it is not certain.
 func v3StringStyle(s string) (style byte, ok bool) {
 	if s == "" {
 		return '"', true
