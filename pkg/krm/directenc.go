@@ -95,19 +95,10 @@ func newWriter(t reflect.Type) wfn {
 	case typeIntOrStr:
 		return func(w *directWriter, v reflect.Value, p pos, _ int) {
 			is := v.Interface().(intstr.IntOrString)
-			switch is.Type {
-			case intstr.Int:
-				w.int(int64(is.IntVal), p)
-			case intstr.String:
-				w.str(is.StrVal, p)
-			default:
-				w.ok = false
-			}
+			w.intOrStr(&is, p)
 		}
 	}
-	if !selfWritten(t) && (isIstioSpec(t) || t.Kind() != reflect.Pointer && isIstioSpec(reflect.PointerTo(t)) ||
-		t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
-		t.Kind() != reflect.Pointer && (reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType))) {
+	if needsTree(t) {
 		return subtree(encoderFor(t))
 	}
 	switch t.Kind() {
@@ -148,60 +139,29 @@ func newWriter(t reflect.Type) wfn {
 		elem := writerFor(t.Elem())
 		plain := t == typeStringMap
 		return func(w *directWriter, v reflect.Value, p pos, depth int) {
-			if v.IsNil() {
-				w.scalarAt(jnode{kind: 'z'}, p)
+			if !w.mapOpen(v.IsNil(), v.Len(), p, depth) {
 				return
 			}
-			if v.Len() == 0 {
-				w.buf = append(w.buf, " {}\n"...)
-				return
-			}
-			if depth > maxEncodeDepth {
-				w.ok = false
-				return
-			}
-			// Keys go on a stack shared by nested maps; a map[string]string
-			// (labels, annotations, data: most maps) is read without
-			// reflection, its values kept with its keys.
-			base := len(w.keys)
-			if plain && v.CanInterface() {
+			// A map[string]string (labels, annotations, data: most maps)
+			// is read without reflection, its values kept with its keys.
+			base, direct := len(w.keys), plain && v.CanInterface()
+			if direct {
 				for k, s := range v.Interface().(map[string]string) {
 					w.keys = append(w.keys, jnode{key: k, s: s})
 				}
 			} else {
-				plain = false
 				it := v.MapRange()
 				for it.Next() {
 					w.keys = append(w.keys, jnode{key: it.Key().String()})
 				}
 			}
-			keys := w.keys[base:]
-			defer func() { w.keys = w.keys[:base] }()
-			// The tree path's order: by string, then yaml.v2's sort.
-			sortKeys(keys)
-			w.open(p)
-			indent := p.mapIndent
-			for i, k := range keys {
-				if i > 0 || !p.inline {
-					w.indent(indent)
-				}
-				rk, ok := renderKey(k.key)
-				if !ok || rk != k.key && !utf8.ValidString(k.key) {
-					w.ok = false
-					return
-				}
-				w.buf = append(w.buf, rk...)
-				w.buf = append(w.buf, ':')
-				at := pos{col: indent + len(rk) + 2, mapIndent: indent + 2, seqIndent: indent}
-				if plain {
+			w.mapBody(base, p, func(k jnode, at pos) {
+				if direct {
 					w.str(k.s, at)
 				} else {
 					elem(w, v.MapIndex(reflect.ValueOf(k.key).Convert(t.Key())), at, depth+1)
 				}
-				if !w.ok {
-					return
-				}
-			}
+			})
 		}
 	case reflect.Slice, reflect.Array:
 		if t.Elem().Kind() == reflect.Uint8 {
@@ -253,6 +213,27 @@ func (w *directWriter) open(p pos) {
 		w.buf = append(w.buf, ' ')
 	} else {
 		w.buf = append(w.buf, '\n')
+	}
+}
+
+// needsTree reports whether values of t are written through the typed
+// encoder's tree: Istio specs and types with their own marshalers
+// (except the quantities written directly).
+func needsTree(t reflect.Type) bool {
+	return !selfWritten(t) && (isIstioSpec(t) || t.Kind() != reflect.Pointer && isIstioSpec(reflect.PointerTo(t)) ||
+		t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
+		t.Kind() != reflect.Pointer && (reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType)))
+}
+
+// intOrStr writes an IntOrString as its JSON form.
+func (w *directWriter) intOrStr(is *intstr.IntOrString, p pos) {
+	switch is.Type {
+	case intstr.Int:
+		w.int(int64(is.IntVal), p)
+	case intstr.String:
+		w.str(is.StrVal, p)
+	default:
+		w.ok = false
 	}
 }
 
@@ -430,6 +411,20 @@ func fieldValue(v reflect.Value, f *dfield) (reflect.Value, bool) {
 	return fv, true
 }
 
+// fieldKey starts a struct field's line at p ("key:", opening the struct
+// before its first field) and returns where its value goes.
+func (w *directWriter) fieldKey(first bool, p pos, key string) pos {
+	if first {
+		w.open(p)
+	}
+	if !first || !p.inline {
+		w.indent(p.mapIndent)
+	}
+	w.buf = append(w.buf, key...)
+	w.buf = append(w.buf, ':')
+	return pos{col: p.mapIndent + len(key) + 2, mapIndent: p.mapIndent + 2, seqIndent: p.mapIndent}
+}
+
 // structAt writes a struct's fields at p, without the one named skip.
 func (w *directWriter) structAt(fields []dfield, v reflect.Value, p pos, depth int, skip string) {
 	if depth > maxEncodeDepth {
@@ -437,7 +432,6 @@ func (w *directWriter) structAt(fields []dfield, v reflect.Value, p pos, depth i
 		return
 	}
 	first := true
-	indent := p.mapIndent
 	base := addrOf(v)
 	for i := range fields {
 		f := &fields[i]
@@ -448,16 +442,9 @@ func (w *directWriter) structAt(fields []dfield, v reflect.Value, p pos, depth i
 		if !ok {
 			continue
 		}
-		if first {
-			w.open(p)
-		}
-		if !first || !p.inline {
-			w.indent(indent)
-		}
+		next := w.fieldKey(first, p, f.key)
 		first = false
-		w.buf = append(w.buf, f.key...)
-		w.buf = append(w.buf, ':')
-		f.write(w, fv, pos{col: indent + len(f.key) + 2, mapIndent: indent + 2, seqIndent: indent}, depth+1)
+		f.write(w, fv, next, depth+1)
 		if !w.ok {
 			return
 		}

@@ -50,20 +50,10 @@ func newPWriter(t reflect.Type) pfn {
 		}
 	case typeIntOrStr:
 		return func(w *directWriter, p unsafe.Pointer, at pos, _ int) {
-			is := (*intstr.IntOrString)(p)
-			switch is.Type {
-			case intstr.Int:
-				w.int(int64(is.IntVal), at)
-			case intstr.String:
-				w.str(is.StrVal, at)
-			default:
-				w.ok = false
-			}
+			w.intOrStr((*intstr.IntOrString)(p), at)
 		}
 	}
-	if !selfWritten(t) && (isIstioSpec(t) || t.Kind() != reflect.Pointer && isIstioSpec(reflect.PointerTo(t)) ||
-		t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
-		t.Kind() != reflect.Pointer && (reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType))) {
+	if needsTree(t) {
 		return viaValue(t)
 	}
 	switch t.Kind() {
@@ -170,17 +160,8 @@ func keyedMap(t reflect.Type) pfn {
 	elem, sliceT := pwriterFor(t.Elem()), reflect.SliceOf(t.Elem())
 	return func(w *directWriter, p unsafe.Pointer, at pos, depth int) {
 		v := reflect.NewAt(t, p).Elem()
-		if v.IsNil() {
-			w.scalarAt(jnode{kind: 'z'}, at)
-			return
-		}
 		n := v.Len()
-		if n == 0 {
-			w.buf = append(w.buf, " {}\n"...)
-			return
-		}
-		if depth > maxEncodeDepth {
-			w.ok = false
+		if !w.mapOpen(v.IsNil(), n, at, depth) {
 			return
 		}
 		base := len(w.keys)
@@ -191,51 +172,46 @@ func keyedMap(t reflect.Type) pfn {
 			vals.Index(i).SetIterValue(it)
 			w.keys = append(w.keys, jnode{key: key.String(), first: int32(i)})
 		}
-		keys := w.keys[base:]
-		defer func() { w.keys = w.keys[:base] }()
-		sortKeys(keys)
-		w.open(at)
-		indent := at.mapIndent
-		for i, k := range keys {
-			if i > 0 || !at.inline {
-				w.indent(indent)
-			}
-			rk, ok := renderKey(k.key)
-			if !ok || rk != k.key && !utf8.ValidString(k.key) {
-				w.ok = false
-				return
-			}
-			w.buf = append(w.buf, rk...)
-			w.buf = append(w.buf, ':')
-			elem(w, vals.Index(int(k.first)).Addr().UnsafePointer(), pos{col: indent + len(rk) + 2, mapIndent: indent + 2, seqIndent: indent}, depth+1)
-			if !w.ok {
-				return
-			}
-		}
+		w.mapBody(base, at, func(k jnode, at pos) {
+			elem(w, vals.Index(int(k.first)).Addr().UnsafePointer(), at, depth+1)
+		})
 	}
 }
 
 // stringMap writes a map[string]string as the map writer does.
 func (w *directWriter) stringMap(m map[string]string, at pos, depth int) {
-	if m == nil {
-		w.scalarAt(jnode{kind: 'z'}, at)
-		return
-	}
-	if len(m) == 0 {
-		w.buf = append(w.buf, " {}\n"...)
-		return
-	}
-	if depth > maxEncodeDepth {
-		w.ok = false
+	if !w.mapOpen(m == nil, len(m), at, depth) {
 		return
 	}
 	base := len(w.keys)
 	for k, s := range m {
 		w.keys = append(w.keys, jnode{key: k, s: s})
 	}
+	w.mapBody(base, at, func(k jnode, at pos) { w.str(k.s, at) })
+}
+
+// mapOpen writes a nil map as null and an empty one as {}, refuses one
+// nested too deep, and reports whether entries follow.
+func (w *directWriter) mapOpen(isNil bool, n int, at pos, depth int) bool {
+	switch {
+	case isNil:
+		w.scalarAt(jnode{kind: 'z'}, at)
+	case n == 0:
+		w.buf = append(w.buf, " {}\n"...)
+	case depth > maxEncodeDepth:
+		w.ok = false
+	default:
+		return true
+	}
+	return false
+}
+
+// mapBody writes a map's entries, whose keys are on the key stack (shared
+// by nested maps) from base, in the tree path's order; value writes one
+// entry's value at its position. The stack is cut back to base.
+func (w *directWriter) mapBody(base int, at pos, value func(k jnode, at pos)) {
 	keys := w.keys[base:]
 	defer func() { w.keys = w.keys[:base] }()
-	// The tree path's order: by string, then yaml.v2's sort.
 	sortKeys(keys)
 	w.open(at)
 	indent := at.mapIndent
@@ -250,7 +226,7 @@ func (w *directWriter) stringMap(m map[string]string, at pos, depth int) {
 		}
 		w.buf = append(w.buf, rk...)
 		w.buf = append(w.buf, ':')
-		w.str(k.s, pos{col: indent + len(rk) + 2, mapIndent: indent + 2, seqIndent: indent})
+		value(k, pos{col: indent + len(rk) + 2, mapIndent: indent + 2, seqIndent: indent})
 		if !w.ok {
 			return
 		}
@@ -315,7 +291,6 @@ func (w *directWriter) structPtr(t reflect.Type, fields []pfield, p unsafe.Point
 		return
 	}
 	first := true
-	indent := at.mapIndent
 	var v reflect.Value // built for a field read through reflection
 	for i := range fields {
 		f := &fields[i]
@@ -338,16 +313,8 @@ func (w *directWriter) structPtr(t reflect.Type, fields []pfield, p unsafe.Point
 				continue
 			}
 		}
-		if first {
-			w.open(at)
-		}
-		if !first || !at.inline {
-			w.indent(indent)
-		}
+		next := w.fieldKey(first, at, f.key)
 		first = false
-		w.buf = append(w.buf, f.key...)
-		w.buf = append(w.buf, ':')
-		next := pos{col: indent + len(f.key) + 2, mapIndent: indent + 2, seqIndent: indent}
 		if f.viaValue {
 			f.dfield.write(w, fv, next, depth+1)
 		} else {
