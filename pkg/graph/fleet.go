@@ -242,13 +242,6 @@ func (g *Graph) resolveFleet(n *Node, d decl, callee bool) (Ref, bool) {
 	return Ref{}, false
 }
 
-func direction(outbound bool) string {
-	if outbound {
-		return "outbound"
-	}
-	return "inbound"
-}
-
 func clusterList(cs []string) string {
 	if len(cs) == 1 {
 		return "cluster " + cs[0]

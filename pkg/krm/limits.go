@@ -107,11 +107,9 @@ func nodeBound(data []byte) int {
 // byte's count depends on its neighbours only, and chunks cut at rune
 // starts are valid UTF-8 exactly when the whole is.
 func scanChunks(data []byte) (bound int, clean bool) {
-	const chunk = 1 << 20
-	parts := make([]int, (len(data)+chunk-1)/chunk)
+	parts := make([]int, par.NumChunks(len(data)))
 	bad := make([]bool, len(parts))
-	par.For(len(parts), func(k int) {
-		lo, hi := k*chunk, min(len(data), (k+1)*chunk)
+	par.ForChunks(len(data), func(k, lo, hi int) {
 		parts[k] = nodeBoundRange(data, lo, hi)
 		if k > 0 {
 			lo = runeStart(data, lo) // the bytes skipped end the chunk before
@@ -222,8 +220,7 @@ type limitChecker struct {
 	err     *LimitError
 	// size memoizes the expanded size of anchored nodes; -1 marks a node
 	// being expanded (an alias inside its own anchor).
-	size     map[*yaml.Node]int
-	expanded int
+	size map[*yaml.Node]int
 }
 
 // pathSeg is one step of the path to a node: a mapping key, or a sequence

@@ -174,7 +174,7 @@ func splitResourceList(data []byte) (skeleton []byte, chunks [][]byte, ok bool) 
 	pos := start + len(key)
 	indent, first := -1, -1
 	for pos < len(data) && first < 0 {
-		line, next := lineAt2(data, pos)
+		line, next := nextLine(data, pos)
 		spaces, rest := leadingSpaces(line)
 		switch {
 		case isBlank(rest):
@@ -192,11 +192,10 @@ func splitResourceList(data []byte) (skeleton []byte, chunks [][]byte, ok bool) 
 		entries []int
 		end     int
 	}
-	const rangeSize = 1 << 20
 	from := first + 1 // the first entry is a boundary already
-	ranges := make([]scanned, (len(data)-from)/rangeSize+1)
-	par.For(len(ranges), func(r int) {
-		lo, hi := from+r*rangeSize, min(from+(r+1)*rangeSize, len(data))
+	ranges := make([]scanned, par.NumChunks(len(data)-from))
+	par.ForChunks(len(data)-from, func(r, lo, hi int) {
+		lo, hi = from+lo, from+hi
 		// Lines starting in [lo, hi).
 		if i := bytes.IndexByte(data[lo-1:], '\n'); i < 0 {
 			lo = len(data)
@@ -205,7 +204,7 @@ func splitResourceList(data []byte) (skeleton []byte, chunks [][]byte, ok bool) 
 		}
 		sc := scanned{end: -1}
 		for p := lo; p < hi; {
-			line, next := lineAt2(data, p)
+			line, next := nextLine(data, p)
 			spaces, rest := leadingSpaces(line)
 			switch {
 			case isBlank(rest) || spaces > indent:
@@ -242,14 +241,13 @@ func splitResourceList(data []byte) (skeleton []byte, chunks [][]byte, ok bool) 
 }
 
 // containsAny reports whether data contains one of the patterns (at most
-// four bytes each), searched in 1 MiB ranges on every core.
+// four bytes each), searched in ranges on every core (par.ForChunks).
 func containsAny(data []byte, patterns ...string) bool {
-	const rangeSize = 1 << 20
-	found := make([]bool, (len(data)+rangeSize-1)/rangeSize)
-	par.For(len(found), func(r int) {
+	found := make([]bool, par.NumChunks(len(data)))
+	par.ForChunks(len(data), func(r, lo, hi int) {
 		// Each range reaches 3 bytes into the next, for a pattern
 		// across the edge.
-		part := data[r*rangeSize : min(len(data), (r+1)*rangeSize+3)]
+		part := data[lo:min(len(data), hi+3)]
 		for _, p := range patterns {
 			if bytes.Contains(part, []byte(p)) {
 				found[r] = true
@@ -260,9 +258,9 @@ func containsAny(data []byte, patterns ...string) bool {
 	return slices.Contains(found, true)
 }
 
-// lineAt2 is the line starting at pos (with its newline) and where the
+// nextLine is the line starting at pos (with its newline) and where the
 // next one starts.
-func lineAt2(data []byte, pos int) (line []byte, next int) {
+func nextLine(data []byte, pos int) (line []byte, next int) {
 	i := bytes.IndexByte(data[pos:], '\n')
 	if i < 0 {
 		return data[pos:], len(data)

@@ -37,3 +37,17 @@ func For(n int, f func(i int)) {
 	}
 	wg.Wait()
 }
+
+// ChunkSize is the size of the ranges ForChunks hands out: large enough
+// that a range costs more than handing it out, small enough for both
+// cores to get several.
+const ChunkSize = 1 << 20
+
+// NumChunks is how many ranges ForChunks cuts [0, n) into.
+func NumChunks(n int) int { return (n + ChunkSize - 1) / ChunkSize }
+
+// ForChunks calls f(k, lo, hi) for the k-th range [lo, hi) of [0, n), on
+// every core.
+func ForChunks(n int, f func(k, lo, hi int)) {
+	For(NumChunks(n), func(k int) { f(k, k*ChunkSize, min(n, (k+1)*ChunkSize)) })
+}

@@ -212,11 +212,13 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		p.d, p.errs = derive.Service(derive.Input{Service: nodes[i].Service, Platform: r.platform, Graph: g, Node: nodes[i]})
 		if early && len(p.errs) == 0 {
 			p.enc = make([]encoded, len(p.d))
-			// The service's objects share one source annotation map.
-			src := map[string]string{derive.AnnotationSource: nodes[i].Ref.String()}
+			// The service's objects share one source annotation map
+			// (encodeDerived leaves it as it is).
+			source := nodes[i].Ref.String()
+			ann := map[string]string{derive.AnnotationSource: source}
 			for j := range p.d {
-				if d := p.d[j]; d.Object.GetAnnotations() == nil && len(d.Sources) == 1 && d.Sources[0] == src[derive.AnnotationSource] {
-					d.Object.SetAnnotations(src)
+				if d := p.d[j]; d.Object.GetAnnotations() == nil && len(d.Sources) == 1 && d.Sources[0] == source {
+					d.Object.SetAnnotations(ann)
 				}
 				p.enc[j] = encodeDerived(p.d[j], nil, true)
 				p.d[j].Object = nil
