@@ -167,6 +167,11 @@ func (lf *loadedFleet) generate(stderr io.Writer) ([]byte, bool) {
 	ok := true
 	for i, c := range lf.fleet.Spec.Clusters {
 		dir := lf.dirs[i]
+		if len(c.Renders) > 0 {
+			fmt.Fprintf(stderr, "error: cluster %s lists renders (several per cluster); a FleetInventory has one render per cluster: run `lattice directory build %s`\n", c.Name, lf.file)
+			ok = false
+			continue
+		}
 		items, err := krm.ReadPaths([]string{dir})
 		if err != nil {
 			fmt.Fprintf(stderr, "error: cluster %s: %v\n", c.Name, err)

@@ -170,6 +170,8 @@ type Graph struct {
 	fleet       *fleetIndex
 	remote      map[Ref]*Node
 	remoteOrder []Ref
+	// siblingOrder are the siblings (fleet.go), in g.nodes but not in order.
+	siblingOrder []Ref
 	pending     []pendingMessage
 }
 
@@ -243,6 +245,9 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 	all := g.Nodes()
 	for _, ref := range g.remoteOrder {
 		all = append(all, g.remote[ref])
+	}
+	for _, ref := range g.siblingOrder {
+		all = append(all, g.nodes[ref])
 	}
 	par.For(len(all), func(i int) {
 		n := all[i]

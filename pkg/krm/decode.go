@@ -73,6 +73,15 @@ func DecodeFleetInventory(n *yaml.RNode) (*v1alpha1.FleetInventory, field.ErrorL
 	return &inv, nil
 }
 
+// DecodeServiceDirectory decodes a ServiceDirectory node strictly.
+func DecodeServiceDirectory(n *yaml.RNode) (*v1alpha1.ServiceDirectory, field.ErrorList) {
+	var d v1alpha1.ServiceDirectory
+	if errs := decodeStrict(n, &d); len(errs) > 0 {
+		return nil, errs
+	}
+	return &d, nil
+}
+
 func decodeStrict(n *yaml.RNode, into any) field.ErrorList {
 	// decodeNode accepts nothing check rejects (FuzzDecodeService,
 	// TestDecodeNodeMatchesJSON), so a spec it decodes needs no check.

@@ -82,9 +82,11 @@ type renderer struct {
 	locks    []krm.Item
 	// pinned maps a tagged image to its locked digest.
 	pinned map[string]string
-	// inventories and fleets are the FleetInventory and Fleet items
-	// (fleet.go).
+	// inventories and fleets are the ServiceDirectory (or FleetInventory)
+	// and Fleet items (fleet.go); stale counts the errors that say the
+	// directory is stale.
 	inventories, fleets []krm.Item
+	stale               int
 }
 
 // Render runs the pipeline over items with an optional functionConfig. In
@@ -160,6 +162,9 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		services = append(services, s)
 	}
 	if r.failed() {
+		if mode != Inventory {
+			r.directoryOnFailure(sources, services, platformItem)
+		}
 		return r.fail(out, items)
 	}
 	if mode == Inventory {
@@ -176,8 +181,8 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	}
 	// Multi-cluster (fleet.go): the other clusters' services from the
 	// FleetInventory, checked against this render's own.
-	fleet := r.loadFleet(services, bySource, platformItem)
-	if r.failed() {
+	fleet, fatal := r.loadFleet(services, bySource, platformItem, nil)
+	if fatal {
 		return r.fail(out, items)
 	}
 	g := graph.BuildFleet(services, fleet)
@@ -188,7 +193,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	passthrough = r.dropStale(passthrough, keep)
 	sharedIn := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough)}
 	r.problems(derive.Check(sharedIn), bySource)
-	if r.failed() {
+	if r.failed() && !r.onlyStale() {
 		return r.fail(out, items)
 	}
 
@@ -308,13 +313,13 @@ func (r *renderer) classify(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item,
 				if r.mode == Function {
 					passthrough = append(passthrough, it)
 				}
-			case kind == v1alpha1.KindFleetInventory || kind == v1alpha1.KindFleet:
+			case kind == v1alpha1.KindServiceDirectory || kind == v1alpha1.KindFleetInventory || kind == v1alpha1.KindFleet:
 				r.classifyFleet(it, kind)
 				if r.mode == Function {
 					passthrough = append(passthrough, it)
 				}
 			default:
-				r.errorf(it, nil, "kind", "unknown kind %q in %s; lattice knows LatticeService, Platform, ImageLock, Fleet and FleetInventory", kind, v1alpha1.APIVersion)
+				r.errorf(it, nil, "kind", "unknown kind %q in %s; lattice knows LatticeService, Platform, ImageLock, Fleet, ServiceDirectory and FleetInventory", kind, v1alpha1.APIVersion)
 			}
 			continue
 		}

@@ -18,4 +18,7 @@ const (
 	KindImageLock      = "ImageLock"
 	KindFleet          = "Fleet"
 	KindFleetInventory = "FleetInventory"
+	// KindServiceDirectory is the directory of service contracts (teams.md);
+	// a FleetInventory is its one-render-per-cluster predecessor, still read.
+	KindServiceDirectory = "ServiceDirectory"
 )
