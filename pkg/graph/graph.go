@@ -172,7 +172,7 @@ type Graph struct {
 	remoteOrder []Ref
 	// siblingOrder are the siblings (fleet.go), in g.nodes but not in order.
 	siblingOrder []Ref
-	pending     []pendingMessage
+	pending      []pendingMessage
 }
 
 // Build constructs the graph over services (already defaulted and valid).

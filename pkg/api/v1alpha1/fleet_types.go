@@ -151,7 +151,7 @@ type ServiceDirectorySpec struct {
 	// Contract is set in a contract: the directory of one render, as its
 	// team publishes it.
 	// +optional
-	Contract bool `json:"contract,omitempty"`
+	Contract bool               `json:"contract,omitempty"`
 	Clusters []InventoryCluster `json:"clusters"`
 }
 
