@@ -341,8 +341,8 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 		return Mismatch{Service: svc, Message: fmt.Sprintf("the %s is stale for %s (%s); run `%s` and commit the result with the change", noun, where, what, cmd)}
 	}
 	own := names(services)
-	inRender := func(k string) bool { return own[k] }
-	inCluster := func(k string) bool { return own[k] || recorded[k] != nil && recorded[k].Render != mine }
+	inRender := func(k string) bool { return own[k] || skip[k] }
+	inCluster := func(k string) bool { return inRender(k) || recorded[k] != nil && recorded[k].Render != mine }
 	if !full {
 		inCluster = inRender // one render: the cluster is the render
 	}
