@@ -289,6 +289,10 @@ func directoryBuild(file string, checkOnly bool, stdout, stderr io.Writer) bool 
 	}
 	if !checkOnly {
 		for _, p := range paths {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				fmt.Fprintln(stderr, "error:", err)
+				return false
+			}
 			if err := safefile.Write(p, files[p]); err != nil {
 				fmt.Fprintln(stderr, "error:", err)
 				return false

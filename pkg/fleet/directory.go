@@ -133,7 +133,7 @@ func names(services []*v1alpha1.LatticeService) map[string]bool {
 func ContractOf(cluster, td, render string, services []*v1alpha1.LatticeService) *v1alpha1.ServiceDirectory {
 	mine := names(services)
 	in := func(k string) bool { return mine[k] }
-	c := v1alpha1.InventoryCluster{Name: cluster, TrustDomain: td, Network: cluster}
+	c := v1alpha1.InventoryCluster{Name: cluster, TrustDomain: td, Network: cluster, Renders: []string{render}}
 	for _, s := range services {
 		c.Services = append(c.Services, Entry(s, cluster, td, render, false, true, in, nil))
 	}
@@ -184,6 +184,10 @@ func Directory(f *v1alpha1.Fleet, renders []Render) (*v1alpha1.ServiceDirectory,
 		}
 		inCluster := func(k string) bool { _, ok := owner[k]; return ok }
 		out := v1alpha1.InventoryCluster{Name: c.Name, TrustDomain: c.TrustDomain, Network: c.Network, EastWestGateway: c.EastWestGateway}
+		for _, r := range rs {
+			out.Renders = append(out.Renders, r.Name)
+		}
+		slices.Sort(out.Renders)
 		for _, r := range rs {
 			if r.Services != nil {
 				mine := names(r.Services)
@@ -251,8 +255,8 @@ func ValidateDirectory(d *v1alpha1.ServiceDirectory) field.ErrorList {
 	for i, c := range d.Spec.Clusters {
 		for j, s := range c.Services {
 			sp := cp.Index(i).Child("services").Index(j)
-			if s.Render == "" {
-				errs = append(errs, field.Required(sp.Child("render"), "every service of a directory names its render; run `"+DirectoryCommand+"` instead of editing the directory"))
+			if !slices.Contains(c.Renders, s.Render) {
+				errs = append(errs, field.Invalid(sp.Child("render"), s.Render, "every service of a directory names one of its cluster's renders; run `"+DirectoryCommand+"` instead of editing the directory"))
 			}
 			if want := Identity(c.TrustDomain, s.Namespace, s.Name); s.Identity != "" && s.Identity != want {
 				errs = append(errs, field.Invalid(sp.Child("identity"), s.Identity, "the identity of "+s.Namespace+"/"+s.Name+" on cluster "+c.Name+" is "+want+"; run `"+DirectoryCommand+"` instead of editing the directory"))
@@ -310,11 +314,9 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 		return RenderCheck{Mismatches: []Mismatch{{Field: "spec.cluster.trustDomain", Message: fmt.Sprintf("%q, but the fleet gives cluster %s the trust domain %q; principals on the other clusters would not match this cluster's identities. Make the Platform and the Fleet agree", trustDomain, cluster, c.TrustDomain)}}}
 	}
 	recorded := make(map[string]*v1alpha1.InventoryService, len(c.Services))
-	renders := map[string]bool{}
 	for i := range c.Services {
 		s := &c.Services[i]
 		recorded[s.Namespace+"/"+s.Name] = s
-		renders[s.Render] = true
 	}
 	// Which render this is.
 	mine := d.Spec.Render
@@ -332,7 +334,9 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 			}
 		}
 	}
-	full := len(renders) > 1
+	// A view holds some of the cluster's services; the cluster's list of
+	// renders says whether another render may call them.
+	full := len(c.Renders) > 1
 	where := "cluster " + cluster
 	if mine != "" {
 		where = "render " + mine + " of cluster " + cluster

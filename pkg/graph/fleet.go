@@ -370,12 +370,16 @@ func (g *Graph) oneSidedRemote(on, peer *Node, kind FindingKind) string {
 	if declared != "" {
 		fix = fmt.Sprintf("change the resource of %s that names %s to direction: both", g.label(peer.Ref), g.label(on.Ref))
 	}
+	me := g.label(on.Ref)
+	if peer.Ref.Cluster == "" {
+		me = on.Ref.String() // a sibling: one cluster
+	}
 	if kind == CalleeDoesNotAllow {
 		return fmt.Sprintf("%s declares %s outbound, but %s does not accept %s inbound, so every call is denied; to allow it, %s",
-			g.label(on.Ref), g.label(peer.Ref), g.label(peer.Ref), g.label(on.Ref), fix)
+			me, g.label(peer.Ref), g.label(peer.Ref), me, fix)
 	}
 	return fmt.Sprintf("%s accepts %s inbound, but %s does not declare %s outbound, so no traffic is allowed; to allow it, %s",
-		g.label(on.Ref), g.label(peer.Ref), g.label(peer.Ref), g.label(on.Ref), fix)
+		me, g.label(peer.Ref), g.label(peer.Ref), me, fix)
 }
 
 // peerDeclares reports whether a remote service's declarations (in the

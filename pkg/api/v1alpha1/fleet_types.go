@@ -120,6 +120,10 @@ type InventoryCluster struct {
 	Name        string `json:"name"`
 	TrustDomain string `json:"trustDomain"`
 	Network     string `json:"network"`
+	// Renders are the names of the cluster's renders (a ServiceDirectory);
+	// a FleetInventory's cluster is one unnamed render.
+	// +optional
+	Renders []string `json:"renders,omitempty"`
 	// +optional
 	EastWestGateway *EastWestGateway `json:"eastWestGateway,omitempty"`
 	// +optional
