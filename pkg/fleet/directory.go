@@ -375,52 +375,129 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 	return out
 }
 
-// View is the part of directory d that render needs, with spec.render set:
-// every cluster; the render's own services; every service named like a
-// peer they declare or like one of them (resolution looks at every
-// candidate on every cluster); every service that declares one of them
-// outbound (a caller), and the services named like those callers (shared
-// identities). A render of its view derives exactly what a render of the
-// whole directory derives, at a cost that grows with its own services and
-// their peers, not with the fleet.
+// View is the part of directory d that render (of cluster) needs, with
+// spec.render set. A render of its view derives and reports exactly what a
+// render of the whole directory would, at a cost that grows with its own
+// services and their peers, not with the fleet: the view resolves names
+// the way the graph does (pkg/graph/fleet.go) and keeps
+//
+//   - the render's own services;
+//   - for each peer they declare, the service it resolves to, and as a
+//     stub (name, identity, export; no declarations) every other
+//     candidate that makes it ambiguous or unexported;
+//   - every service that declares one of them outbound and resolves to it
+//     (a caller), with stubs of what its own resolution looks at;
+//   - stubs of the services that share a caller's identity (one trust
+//     domain).
 func View(d *v1alpha1.ServiceDirectory, cluster, render string) *v1alpha1.ServiceDirectory {
-	type ref struct{ ns, name string }
+	type key struct {
+		cluster string
+		ref
+	}
+	entry := map[key]*v1alpha1.InventoryService{}
+	byName := map[ref][]key{}
+	td := map[string]string{}
+	for i := range d.Spec.Clusters {
+		c := &d.Spec.Clusters[i]
+		td[c.Name] = c.TrustDomain
+		for j := range c.Services {
+			s := &c.Services[j]
+			k := key{c.Name, ref{s.Namespace, s.Name}}
+			entry[k] = s
+			byName[k.ref] = append(byName[k.ref], k)
+		}
+	}
+	full, stub := map[key]bool{}, map[key]bool{}
+	runs := func(c string, r ref) bool { return entry[key{c, r}] != nil }
 	mine := map[ref]bool{}
-	for _, c := range d.Spec.Clusters {
-		if c.Name != cluster {
+	var own []key
+	for _, k := range sortedKeys(entry, func(k key) string { return k.cluster + "/" + k.ns + "/" + k.name }) {
+		if k.cluster == cluster && entry[k].Render == render {
+			own = append(own, k)
+			mine[k.ref] = true
+			full[k] = true
+		}
+	}
+	// What a declaration of from's cluster resolves to.
+	resolve := func(from string, p v1alpha1.InventoryPeer, callee bool) {
+		r := ref{p.Namespace, p.Name}
+		switch {
+		case p.Cluster != "" && p.Cluster != from:
+			if runs(p.Cluster, r) {
+				full[key{p.Cluster, r}] = true
+			}
+			if runs(from, r) {
+				stub[key{from, r}] = true // shadowed
+			}
+		case runs(from, r):
+			full[key{from, r}] = true // the local service wins
+		case p.Cluster == "":
+			var cands []key
+			for _, k := range byName[r] {
+				if k.cluster == from {
+					continue
+				}
+				stub[k] = true
+				if !callee || entry[k].Exported {
+					cands = append(cands, k)
+				}
+			}
+			if len(cands) == 1 {
+				full[cands[0]] = true
+			}
+		}
+	}
+	for _, k := range own {
+		for _, p := range entry[k].Outbound {
+			resolve(cluster, p, true)
+		}
+		for _, p := range entry[k].Inbound {
+			resolve(cluster, p, false)
+		}
+	}
+	// Callers: services of other renders that declare one of the render's
+	// services outbound and resolve to it.
+	var callers []key
+	for _, k := range sortedKeys(entry, func(k key) string { return k.cluster + "/" + k.ns + "/" + k.name }) {
+		if full[k] && mine[k.ref] && k.cluster == cluster {
 			continue
 		}
-		for _, s := range c.Services {
-			if s.Render == render {
-				mine[ref{s.Namespace, s.Name}] = true
-			}
-		}
-	}
-	want := map[ref]bool{}
-	for _, c := range d.Spec.Clusters {
-		for _, s := range c.Services {
-			if c.Name == cluster && s.Render == render {
-				want[ref{s.Namespace, s.Name}] = true
-				for _, p := range s.Outbound {
-					want[ref{p.Namespace, p.Name}] = true
-				}
-				for _, p := range s.Inbound {
-					want[ref{p.Namespace, p.Name}] = true
-				}
-			}
-		}
-	}
-	// Callers of the render's services, and their namesakes.
-	for _, c := range d.Spec.Clusters {
-		for _, s := range c.Services {
-			if c.Name == cluster && s.Render == render {
+		for _, p := range entry[k].Outbound {
+			r := ref{p.Namespace, p.Name}
+			if !mine[r] {
 				continue
 			}
-			for _, p := range s.Outbound {
-				if mine[ref{p.Namespace, p.Name}] {
-					want[ref{s.Namespace, s.Name}] = true
-					break
+			calls := p.Cluster == cluster || p.Cluster == "" && (k.cluster == cluster || !runs(k.cluster, r))
+			if calls {
+				full[k] = true
+				callers = append(callers, k)
+				break
+			}
+		}
+	}
+	// What the included services' own resolution of a name of this
+	// render looks at, and who shares a caller's identity.
+	for _, k := range sortedKeys(full, func(k key) string { return k.cluster + "/" + k.ns + "/" + k.name }) {
+		if k.cluster == cluster {
+			continue
+		}
+		s := entry[k]
+		for _, ps := range [][]v1alpha1.InventoryPeer{s.Outbound, s.Inbound} {
+			for _, p := range ps {
+				r := ref{p.Namespace, p.Name}
+				if !mine[r] || p.Cluster != "" {
+					continue
 				}
+				for _, h := range byName[r] {
+					stub[h] = true
+				}
+			}
+		}
+	}
+	for _, k := range callers {
+		for _, h := range byName[k.ref] {
+			if td[h.cluster] == td[k.cluster] {
+				stub[h] = true
 			}
 		}
 	}
@@ -430,13 +507,48 @@ func View(d *v1alpha1.ServiceDirectory, cluster, render string) *v1alpha1.Servic
 		vc := c
 		vc.Services = nil
 		for _, s := range c.Services {
-			if want[ref{s.Namespace, s.Name}] {
+			k := key{c.Name, ref{s.Namespace, s.Name}}
+			switch {
+			case full[k] && c.Name == cluster && s.Render == render:
 				vc.Services = append(vc.Services, s)
+			case full[k]:
+				// Another render's service: only its declarations that
+				// name a service of this render matter here.
+				s.Outbound, s.Inbound = naming(s.Outbound, mine), naming(s.Inbound, mine)
+				vc.Services = append(vc.Services, s)
+			case stub[k]:
+				// A stub: what name resolution reads.
+				vc.Services = append(vc.Services, v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: s.Render, Exported: s.Exported})
 			}
 		}
 		v.Spec.Clusters = append(v.Spec.Clusters, vc)
 	}
 	return v
+}
+
+// ref is a namespace and name, on any cluster.
+type ref struct{ ns, name string }
+
+// naming are the peers named like a service in mine.
+func naming(ps []v1alpha1.InventoryPeer, mine map[ref]bool) []v1alpha1.InventoryPeer {
+	var out []v1alpha1.InventoryPeer
+	for _, p := range ps {
+		if mine[ref{p.Namespace, p.Name}] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sortedKeys are m's keys in the order of name: iteration in a fixed
+// order keeps the view deterministic.
+func sortedKeys[K comparable, V any](m map[K]V, name func(K) string) []K {
+	out := make([]K, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b K) int { return cmp.Compare(name(a), name(b)) })
+	return out
 }
 
 // DirectoryChanges lists, one line each, how directory b differs from a.

@@ -1,9 +1,7 @@
 package fleet
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -110,22 +108,17 @@ func Check(inv *v1alpha1.FleetInventory, cluster, trustDomain string, services [
 
 // Diff names the parts of two entries of one service that differ, or "".
 func Diff(a, b v1alpha1.InventoryService) string {
-	// Compared as JSON, the form the inventory is written in (omitempty):
-	// an empty list and an absent one are the same.
-	same := func(x, y any) bool {
-		jx, errx := json.Marshal(x)
-		jy, erry := json.Marshal(y)
-		return errx == nil && erry == nil && bytes.Equal(jx, jy)
-	}
-	type S = v1alpha1.InventoryService
+	// Compared as the inventory is written (omitempty): an empty list and
+	// an absent one are the same. (Every render compares each of its
+	// services: no JSON on the way.)
 	var parts []string
-	if !same(S{Ports: a.Ports}, S{Ports: b.Ports}) {
+	if !slices.Equal(a.Ports, b.Ports) {
 		parts = append(parts, "ports")
 	}
-	if !same(S{Outbound: a.Outbound}, S{Outbound: b.Outbound}) {
+	if !slices.EqualFunc(a.Outbound, b.Outbound, samePeer) {
 		parts = append(parts, "outbound declarations")
 	}
-	if !same(S{Inbound: a.Inbound}, S{Inbound: b.Inbound}) || a.AcceptsAnyDeclaredCaller != b.AcceptsAnyDeclaredCaller {
+	if !slices.EqualFunc(a.Inbound, b.Inbound, samePeer) || a.AcceptsAnyDeclaredCaller != b.AcceptsAnyDeclaredCaller {
 		parts = append(parts, "inbound declarations")
 	}
 	if a.Exported != b.Exported {
@@ -135,6 +128,13 @@ func Diff(a, b v1alpha1.InventoryService) string {
 		parts = append(parts, "render "+cmp.Or(a.Render, `""`)+" -> "+cmp.Or(b.Render, `""`))
 	}
 	return strings.Join(parts, ", ")
+}
+
+func samePeer(a, b v1alpha1.InventoryPeer) bool {
+	return a.Cluster == b.Cluster && a.Namespace == b.Namespace && a.Name == b.Name &&
+		slices.EqualFunc(a.Rules, b.Rules, func(x, y v1alpha1.L7Rule) bool {
+			return slices.Equal(x.Methods, y.Methods) && slices.Equal(x.Paths, y.Paths)
+		})
 }
 
 // Graph is the inventory as the service graph takes it, for a render of
