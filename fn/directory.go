@@ -273,8 +273,9 @@ func directoryFiles(file string, stderr io.Writer) (paths []string, files map[st
 	if !add(whole, dir) {
 		return nil, nil, nil, false
 	}
+	views := fleet.NewViews(dir)
 	for _, r := range roots {
-		if !add(r.view, fleet.View(dir, r.cluster.Name, r.name)) {
+		if !add(r.view, views.View(r.cluster.Name, r.name)) {
 			return nil, nil, nil, false
 		}
 	}

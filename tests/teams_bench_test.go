@@ -123,8 +123,9 @@ func BenchmarkDirectoryBuild(b *testing.B) {
 		total += len(r.Services)
 	}
 	views := func(dir *v1alpha1.ServiceDirectory) {
+		vs := fleet.NewViews(dir)
 		for _, r := range d.renders {
-			if _, err := krm.Encode(fleet.View(dir, r.cluster, r.name)); err != nil {
+			if _, err := krm.Encode(vs.View(r.cluster, r.name)); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -390,33 +390,64 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 //   - stubs of the services that share a caller's identity (one trust
 //     domain).
 func View(d *v1alpha1.ServiceDirectory, cluster, render string) *v1alpha1.ServiceDirectory {
-	type key struct {
-		cluster string
-		ref
-	}
-	entry := map[key]*v1alpha1.InventoryService{}
-	byName := map[ref][]key{}
-	td := map[string]string{}
+	return NewViews(d).View(cluster, render)
+}
+
+// viewKey is a service of a cluster.
+type viewKey struct {
+	cluster string
+	ref
+}
+
+// Views makes the views of one directory: its index is built once, so
+// every render's view costs its own services and their peers.
+type Views struct {
+	d      *v1alpha1.ServiceDirectory
+	entry  map[viewKey]*v1alpha1.InventoryService
+	byName map[ref][]viewKey // in directory order
+	td     map[string]string
+	// byRender lists each render's own services, in directory order.
+	byRender map[viewKey][]viewKey // key: {cluster, ref{"", render}}
+	// callers lists, per name, the services whose outbound declarations
+	// name it, in directory order.
+	callers map[ref][]viewKey
+}
+
+// NewViews indexes d.
+func NewViews(d *v1alpha1.ServiceDirectory) *Views {
+	v := &Views{d: d, entry: map[viewKey]*v1alpha1.InventoryService{}, byName: map[ref][]viewKey{}, td: map[string]string{},
+		byRender: map[viewKey][]viewKey{}, callers: map[ref][]viewKey{}}
 	for i := range d.Spec.Clusters {
 		c := &d.Spec.Clusters[i]
-		td[c.Name] = c.TrustDomain
+		v.td[c.Name] = c.TrustDomain
 		for j := range c.Services {
 			s := &c.Services[j]
-			k := key{c.Name, ref{s.Namespace, s.Name}}
-			entry[k] = s
-			byName[k.ref] = append(byName[k.ref], k)
+			k := viewKey{c.Name, ref{s.Namespace, s.Name}}
+			v.entry[k] = s
+			v.byName[k.ref] = append(v.byName[k.ref], k)
+			rk := viewKey{c.Name, ref{"", s.Render}}
+			v.byRender[rk] = append(v.byRender[rk], k)
+			for _, p := range s.Outbound {
+				r := ref{p.Namespace, p.Name}
+				if l := v.callers[r]; len(l) == 0 || l[len(l)-1] != k {
+					v.callers[r] = append(l, k)
+				}
+			}
 		}
 	}
+	return v
+}
+
+// View is the view of render of cluster (see the function View).
+func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
+	type key = viewKey
 	full, stub := map[key]bool{}, map[key]bool{}
-	runs := func(c string, r ref) bool { return entry[key{c, r}] != nil }
-	mine := map[ref]bool{}
-	var own []key
-	for _, k := range sortedKeys(entry, func(k key) string { return k.cluster + "/" + k.ns + "/" + k.name }) {
-		if k.cluster == cluster && entry[k].Render == render {
-			own = append(own, k)
-			mine[k.ref] = true
-			full[k] = true
-		}
+	runs := func(c string, r ref) bool { return v.entry[key{c, r}] != nil }
+	own := v.byRender[key{cluster, ref{"", render}}]
+	mine := make(map[ref]bool, len(own))
+	for _, k := range own {
+		mine[k.ref] = true
+		full[k] = true
 	}
 	// What a declaration of from's cluster resolves to.
 	resolve := func(from string, p v1alpha1.InventoryPeer, callee bool) {
@@ -433,12 +464,12 @@ func View(d *v1alpha1.ServiceDirectory, cluster, render string) *v1alpha1.Servic
 			full[key{from, r}] = true // the local service wins
 		case p.Cluster == "":
 			var cands []key
-			for _, k := range byName[r] {
+			for _, k := range v.byName[r] {
 				if k.cluster == from {
 					continue
 				}
 				stub[k] = true
-				if !callee || entry[k].Exported {
+				if !callee || v.entry[k].Exported {
 					cands = append(cands, k)
 				}
 			}
@@ -448,62 +479,64 @@ func View(d *v1alpha1.ServiceDirectory, cluster, render string) *v1alpha1.Servic
 		}
 	}
 	for _, k := range own {
-		for _, p := range entry[k].Outbound {
+		for _, p := range v.entry[k].Outbound {
 			resolve(cluster, p, true)
 		}
-		for _, p := range entry[k].Inbound {
+		for _, p := range v.entry[k].Inbound {
 			resolve(cluster, p, false)
 		}
 	}
 	// Callers: services of other renders that declare one of the render's
 	// services outbound and resolve to it.
 	var callers []key
-	for _, k := range sortedKeys(entry, func(k key) string { return k.cluster + "/" + k.ns + "/" + k.name }) {
-		if full[k] && mine[k.ref] && k.cluster == cluster {
-			continue
-		}
-		for _, p := range entry[k].Outbound {
-			r := ref{p.Namespace, p.Name}
-			if !mine[r] {
+	isCaller := map[key]bool{}
+	for _, o := range own {
+		for _, k := range v.callers[o.ref] {
+			if k.cluster == cluster && v.entry[k].Render == render || isCaller[k] {
 				continue
 			}
-			calls := p.Cluster == cluster || p.Cluster == "" && (k.cluster == cluster || !runs(k.cluster, r))
-			if calls {
-				full[k] = true
-				callers = append(callers, k)
-				break
+			for _, p := range v.entry[k].Outbound {
+				r := ref{p.Namespace, p.Name}
+				if r != o.ref {
+					continue
+				}
+				if p.Cluster == cluster || p.Cluster == "" && (k.cluster == cluster || !runs(k.cluster, r)) {
+					full[k], isCaller[k] = true, true
+					callers = append(callers, k)
+					break
+				}
 			}
 		}
 	}
 	// What the included services' own resolution of a name of this
 	// render looks at, and who shares a caller's identity.
-	for _, k := range sortedKeys(full, func(k key) string { return k.cluster + "/" + k.ns + "/" + k.name }) {
+	for k := range full {
 		if k.cluster == cluster {
 			continue
 		}
-		s := entry[k]
+		s := v.entry[k]
 		for _, ps := range [][]v1alpha1.InventoryPeer{s.Outbound, s.Inbound} {
 			for _, p := range ps {
 				r := ref{p.Namespace, p.Name}
 				if !mine[r] || p.Cluster != "" {
 					continue
 				}
-				for _, h := range byName[r] {
+				for _, h := range v.byName[r] {
 					stub[h] = true
 				}
 			}
 		}
 	}
 	for _, k := range callers {
-		for _, h := range byName[k.ref] {
-			if td[h.cluster] == td[k.cluster] {
+		for _, h := range v.byName[k.ref] {
+			if v.td[h.cluster] == v.td[k.cluster] {
 				stub[h] = true
 			}
 		}
 	}
-	v := newDirectory()
-	v.Spec.Render = render
-	for _, c := range d.Spec.Clusters {
+	out := newDirectory()
+	out.Spec.Render = render
+	for _, c := range v.d.Spec.Clusters {
 		vc := c
 		vc.Services = nil
 		for _, s := range c.Services {
@@ -521,9 +554,9 @@ func View(d *v1alpha1.ServiceDirectory, cluster, render string) *v1alpha1.Servic
 				vc.Services = append(vc.Services, v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: s.Render, Exported: s.Exported})
 			}
 		}
-		v.Spec.Clusters = append(v.Spec.Clusters, vc)
+		out.Spec.Clusters = append(out.Spec.Clusters, vc)
 	}
-	return v
+	return out
 }
 
 // ref is a namespace and name, on any cluster.
@@ -537,17 +570,6 @@ func naming(ps []v1alpha1.InventoryPeer, mine map[ref]bool) []v1alpha1.Inventory
 			out = append(out, p)
 		}
 	}
-	return out
-}
-
-// sortedKeys are m's keys in the order of name: iteration in a fixed
-// order keeps the view deterministic.
-func sortedKeys[K comparable, V any](m map[K]V, name func(K) string) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.SortFunc(out, func(a, b K) int { return cmp.Compare(name(a), name(b)) })
 	return out
 }
 
