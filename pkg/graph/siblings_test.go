@@ -19,7 +19,7 @@ func TestSiblings(t *testing.T) {
 	f := &Fleet{Local: "prod", Render: "a", Clusters: []Cluster{{Name: "prod", TrustDomain: "cluster.local", Network: "prod", Services: []v1alpha1.InventoryService{
 		sib("shop/checkout", "a"), // this render's own, as recorded
 		sib("money/payments", "b", "in:shop/checkout", "out:shop/cart"),
-		sib("money/ledger", "b"),    // accepts nobody
+		sib("money/ledger", "b"), // accepts nobody
 		sib("ops/auditor", "c", "out:shop/checkout"),
 	}}}}
 	g := BuildFleet([]*v1alpha1.LatticeService{
