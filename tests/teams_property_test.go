@@ -131,9 +131,9 @@ func renderTeams(t testing.TB, streams [][]byte, d *v1alpha1.ServiceDirectory) [
 }
 
 func TestTeamsSoundness(t *testing.T) {
-	seeds := 12
+	seeds := 8
 	if testing.Short() {
-		seeds = 4
+		seeds = 3
 	}
 	if s := os.Getenv("TEAMS_SEEDS"); s != "" {
 		seeds, _ = strconv.Atoi(s)
