@@ -58,11 +58,15 @@ func stubs(in SharedInput) []Derived {
 	g := in.Graph
 	td := in.Platform.Spec.Cluster.TrustDomain
 	by, refs := remoteCallers(g)
+	names := map[string]int{}
+	for _, to := range refs {
+		names[to.Namespace+"/"+to.Name]++
+	}
 	var out []Derived
 	for _, to := range refs {
 		n := g.Node(to)
-		if n == nil || n.Remote == nil || len(n.Remote.Ports) == 0 {
-			continue // checkRemote reported a callee without ports
+		if n == nil || n.Remote == nil || len(n.Remote.Ports) == 0 || names[to.Namespace+"/"+to.Name] > 1 {
+			continue // checkRemote and checkAmbientRemote reported it
 		}
 		src := by[to]
 		labels := globalLabels(in.Platform, Labels(to.Name))
@@ -173,6 +177,34 @@ func checkAmbientRemote(in SharedInput) []Problem {
 		}
 		ps = append(ps, Problem{Source: nss[ns][0], Field: "spec.workload.resources", Warning: true,
 			Message: fmt.Sprintf("namespace %s is not in this render, but the Services that let this cluster resolve and route its remote callees in %s live there; add the Namespace, or set Platform spec.mesh.manageNamespaces: true", ns, ns)})
+	}
+	// Istio ambient treats one namespace/name as one service mesh-wide: it
+	// merges the global Services of every cluster that has one.
+	by, refs := remoteCallers(in.Graph)
+	byName := map[string][]graph.Ref{}
+	for _, to := range refs {
+		byName[to.Namespace+"/"+to.Name] = append(byName[to.Namespace+"/"+to.Name], to)
+	}
+	for _, name := range sorted.Keys(byName) {
+		tos := byName[name]
+		if len(tos) > 1 {
+			var clusters []string
+			for _, to := range tos {
+				clusters = append(clusters, to.Cluster)
+			}
+			for _, to := range tos {
+				for _, src := range by[to] {
+					ps = append(ps, Problem{Source: src, Field: "spec.workload.resources",
+						Message: fmt.Sprintf("this cluster calls %s on clusters %s, but Istio ambient merges the global Services of one namespace and name from every cluster into one service, so the calls cannot be told apart; call %s on one cluster only (or set Platform spec.mesh.multiCluster.mode: sidecar)", name, strings.Join(clusters, " and "), name)})
+				}
+			}
+			continue
+		}
+		to := tos[0]
+		if others := slices.DeleteFunc(in.Graph.ExportedBy(to.Namespace, to.Name), func(c string) bool { return c == to.Cluster }); len(others) > 0 {
+			ps = append(ps, Problem{Source: by[to][0], Field: "spec.workload.resources", Warning: true,
+				Message: fmt.Sprintf("%s is exported by cluster %s and by %s; Istio ambient merges the global Services of one namespace and name from every cluster, so calls from this cluster may also reach %s, where they are denied unless it agrees; export %s from one cluster only", name, to.Cluster, strings.Join(others, " and "), strings.Join(others, " and "), name)})
+		}
 	}
 	// ztunnel accepts an HBONE client only from its own trust domain, and
 	// istiod writes a remote service's identities in the local one: calls

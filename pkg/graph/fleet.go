@@ -422,6 +422,20 @@ func (g *Graph) Exported(ref Ref) bool {
 	return g.fleet.exported(abs.Cluster, nsName{abs.Namespace, abs.Name})
 }
 
+// ExportedBy lists the clusters that export ns/name, sorted.
+func (g *Graph) ExportedBy(ns, name string) []string {
+	if g.fleet == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range g.fleet.runs[nsName{ns, name}] {
+		if g.fleet.exported(c, nsName{ns, name}) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Remotes returns the services of the other clusters sorted by ref.
 func (g *Graph) Remotes() []*Node {
 	out := make([]*Node, len(g.remoteOrder))

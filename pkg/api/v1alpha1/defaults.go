@@ -16,11 +16,11 @@ const (
 	DefaultRootNamespace    = "istio-system"
 	// DefaultGlobalLabel is the label Istio's own multi-network setup and
 	// the MeshConfig serviceScopeConfigs example select as global.
-	DefaultGlobalLabel = "istio.io/global"
-	DefaultMetric           = "cpu"
-	DefaultMetricTarget     = 80
-	StrategyRolling         = "rolling"
-	StrategyCanary          = "canary"
+	DefaultGlobalLabel  = "istio.io/global"
+	DefaultMetric       = "cpu"
+	DefaultMetricTarget = 80
+	StrategyRolling     = "rolling"
+	StrategyCanary      = "canary"
 )
 
 // DefaultPlatform fills every unset Platform field.
