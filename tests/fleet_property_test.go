@@ -40,7 +40,6 @@ import (
 	"strings"
 	"testing"
 
-
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/fleet"
 	"github.com/lattice-dev/lattice/pkg/krm"
