@@ -161,9 +161,11 @@ func TestRemoteCallerSide(t *testing.T) {
 			},
 		},
 		{
-			name:     "platform's global selector",
-			reason:   "the labels are what the platform's MeshConfig serviceScopeConfigs selects",
-			platform: func(s *v1alpha1.PlatformSpec) { s.Mesh.MultiCluster.GlobalServiceSelector = map[string]string{"mesh.example/scope": "global"} },
+			name:   "platform's global selector",
+			reason: "the labels are what the platform's MeshConfig serviceScopeConfigs selects",
+			platform: func(s *v1alpha1.PlatformSpec) {
+				s.Mesh.MultiCluster.GlobalServiceSelector = map[string]string{"mesh.example/scope": "global"}
+			},
 			services: []*v1alpha1.LatticeService{checkout},
 			remotes:  []graph.Cluster{remoteCluster("west", "cluster.local", 15008, plain)},
 			want:     []string{"Service commerce/payments selector= labels=mesh.example/scope=global,lattice.dev/remote-cluster=west http:80->8080"},
