@@ -32,6 +32,11 @@ import (
 //     never listed at L4: ztunnel would admit them straight to a pod IP and
 //     the L7 rules would be bypassed.
 //
+// Across clusters (ambient multi-network, remote.go) a remote caller arrives
+// either directly (ztunnel sees its identity, in its own trust domain) or
+// through its own cluster's waypoint of the same name, which has applied
+// this service's L7 rules: allow-wp-to then lists that waypoint too.
+//
 // Nothing here widens access beyond the bilateral edges of the graph: every
 // principal is built from validated DNS labels, never from a pattern.
 
