@@ -24,8 +24,9 @@ import (
 //     allow-l7-to or allow-fqdn policy is closed, not open.
 //
 // The east-west gateway of a cluster other clusters call: in ambient mode
-// (a Gateway of class istio-east-west, an Istio proxy of type waypoint)
-// neither policy attaches to it (Istio attaches root-namespace policies to
+// (a Gateway of class istio-east-west, an Istio proxy of type waypoint,
+// its pods labelled istio.io/dataplane-mode: none) neither policy attaches
+// to it (Istio attaches root-namespace policies to
 // a Gateway API proxy only by targetRef, and a GatewayClass targetRef only
 // for istio-waypoint), and it forwards the inner HBONE tunnel unopened, so
 // the callee's ztunnel or waypoint sees the caller's identity: nothing to
