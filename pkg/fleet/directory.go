@@ -75,6 +75,9 @@ func peerSkip(cluster string, p v1alpha1.InventoryPeer, inRender, inCluster func
 // cluster's trust domain.
 func Entry(s *v1alpha1.LatticeService, cluster, td, render string, exported, full bool, inRender, inCluster func(string) bool) v1alpha1.InventoryService {
 	out := v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: render, Identity: Identity(td, s.Namespace, s.Name), Exported: exported}
+	// As Service records it: whether every cluster binds the exported
+	// service to its namespace's waypoint.
+	out.Waypoint = exported && s.Spec.Workload.Service != nil && len(s.Spec.Workload.Service.Ports) > 0 && v1alpha1.RestrictsInbound(s)
 	if svc := s.Spec.Workload.Service; svc != nil && full {
 		for _, name := range sorted.Keys(svc.Ports) {
 			p := svc.Ports[name]
@@ -96,6 +99,16 @@ func Entry(s *v1alpha1.LatticeService, cluster, td, render string, exported, ful
 		}
 		if (r.Direction == v1alpha1.DirectionInbound || r.Direction == v1alpha1.DirectionBoth) && full {
 			if r.ID == "*" {
+				// Several "*" declarations add up, as in the graph: one
+				// without rules admits every request.
+				switch {
+				case !out.AcceptsAnyDeclaredCaller:
+					out.AnyCallerRules = r.Rules
+				case len(out.AnyCallerRules) == 0 || len(r.Rules) == 0:
+					out.AnyCallerRules = nil
+				default:
+					out.AnyCallerRules = append(slices.Clone(out.AnyCallerRules), r.Rules...)
+				}
 				out.AcceptsAnyDeclaredCaller = true
 				continue
 			}
@@ -135,7 +148,11 @@ func ContractOf(cluster, td, render string, services []*v1alpha1.LatticeService)
 	in := func(k string) bool { return mine[k] }
 	c := v1alpha1.InventoryCluster{Name: cluster, TrustDomain: td, Network: cluster, Renders: []string{render}}
 	for _, s := range services {
-		c.Services = append(c.Services, Entry(s, cluster, td, render, false, true, in, nil))
+		e := Entry(s, cluster, td, render, false, true, in, nil)
+		// Whether it exports is the Fleet's word (settle): record what
+		// an export would bind.
+		e.Waypoint = s.Spec.Workload.Service != nil && len(s.Spec.Workload.Service.Ports) > 0 && v1alpha1.RestrictsInbound(s)
+		c.Services = append(c.Services, e)
 	}
 	sortServices(c.Services)
 	d := newDirectory()
@@ -242,7 +259,10 @@ func settle(e v1alpha1.InventoryService, c v1alpha1.FleetCluster, render string,
 	e.Outbound = keep(e.Outbound)
 	e.Inbound = keep(e.Inbound)
 	if !full && !e.Exported {
-		e.Ports, e.Inbound, e.AcceptsAnyDeclaredCaller = nil, nil, false
+		e.Ports, e.Inbound, e.AcceptsAnyDeclaredCaller, e.AnyCallerRules = nil, nil, false, nil
+	}
+	if !e.Exported {
+		e.Waypoint = false
 	}
 	return e
 }

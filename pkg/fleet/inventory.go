@@ -118,11 +118,14 @@ func Diff(a, b v1alpha1.InventoryService) string {
 	if !slices.EqualFunc(a.Outbound, b.Outbound, samePeer) {
 		parts = append(parts, "outbound declarations")
 	}
-	if !slices.EqualFunc(a.Inbound, b.Inbound, samePeer) || a.AcceptsAnyDeclaredCaller != b.AcceptsAnyDeclaredCaller {
+	if !slices.EqualFunc(a.Inbound, b.Inbound, samePeer) || !slices.EqualFunc(a.AnyCallerRules, b.AnyCallerRules, sameRule) || a.AcceptsAnyDeclaredCaller != b.AcceptsAnyDeclaredCaller {
 		parts = append(parts, "inbound declarations")
 	}
 	if a.Exported != b.Exported {
 		parts = append(parts, "exported")
+	}
+	if a.Waypoint != b.Waypoint {
+		parts = append(parts, "waypoint")
 	}
 	if a.Render != b.Render {
 		parts = append(parts, "render "+cmp.Or(a.Render, `""`)+" -> "+cmp.Or(b.Render, `""`))
@@ -131,10 +134,11 @@ func Diff(a, b v1alpha1.InventoryService) string {
 }
 
 func samePeer(a, b v1alpha1.InventoryPeer) bool {
-	return a.Cluster == b.Cluster && a.Namespace == b.Namespace && a.Name == b.Name &&
-		slices.EqualFunc(a.Rules, b.Rules, func(x, y v1alpha1.L7Rule) bool {
-			return slices.Equal(x.Methods, y.Methods) && slices.Equal(x.Paths, y.Paths)
-		})
+	return a.Cluster == b.Cluster && a.Namespace == b.Namespace && a.Name == b.Name && slices.EqualFunc(a.Rules, b.Rules, sameRule)
+}
+
+func sameRule(x, y v1alpha1.L7Rule) bool {
+	return slices.Equal(x.Methods, y.Methods) && slices.Equal(x.Paths, y.Paths)
 }
 
 // Graph is the inventory as the service graph takes it, for a render of
