@@ -188,6 +188,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	passthrough = r.dropStale(passthrough, keep)
 	sharedIn := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough)}
 	r.problems(derive.Check(sharedIn), bySource)
+	r.checkGateway(passthrough, sharedIn) // gateway.go
 	if r.failed() {
 		return r.fail(out, items)
 	}

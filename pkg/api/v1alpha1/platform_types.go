@@ -63,6 +63,14 @@ type GatewaySpec struct {
 	// the class is not "istio" or the proxy is deployed by hand.
 	// +optional
 	ServiceAccount string `json:"serviceAccount,omitempty"`
+	// SectionName is the Gateway's own HTTPS listener that derived
+	// HTTPRoutes attach to through their first parentRef (the Gateway), so
+	// they never attach to its plain-HTTP listeners. It must be an HTTPS
+	// listener; when the Gateway is in the render's input lattice checks
+	// that it is, and that no plain-HTTP listener admits routes from the
+	// services' namespaces (docs/edge.md). Defaults to "https".
+	// +optional
+	SectionName string `json:"sectionName,omitempty"`
 }
 
 // CertificatesSpec lists the issuers the platform runs.
