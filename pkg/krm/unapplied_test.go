@@ -21,10 +21,10 @@ func TestKustomizationUnappliedFields(t *testing.T) {
 			kustomization: "resources: [svc.yaml]\nbuildMetadata: [originAnnotations]\nsortOptions: {order: legacy}\n"},
 		"overlay namespace": {reason: "namespace: would move nothing, while kustomize build moves everything",
 			kustomization: "namespace: prod\nresources: [svc.yaml]\n",
-			wantErr: []string{"kustomization.yaml: lattice render reads only the files", "does not apply namespace,", "kustomize build --enable-alpha-plugins --enable-exec", "or remove it"}},
+			wantErr:       []string{"kustomization.yaml: lattice render reads only the files", "does not apply namespace,", "kustomize build --enable-alpha-plugins --enable-exec", "or remove it"}},
 		"several": {reason: "every ignored field is named, sorted",
 			kustomization: "resources: [svc.yaml]\npatches: [{path: p.yaml}]\ncommonLabels: {a: b}\nlabels: [{pairs: {c: d}}]\nnamePrefix: x-\nimages: [{name: a, newTag: b}]\n",
-			wantErr: []string{"does not apply commonLabels, images, labels, namePrefix, patches,", "or remove them"}},
+			wantErr:       []string{"does not apply commonLabels, images, labels, namePrefix, patches,", "or remove them"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
