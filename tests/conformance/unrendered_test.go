@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/discovery"
 )
 
 // renderRule starts the message of the validation rule every lattice CRD
@@ -81,6 +82,35 @@ spec: {clusters: []}
 			t.Errorf("%s %s: the message does not name the kind: %v", o.GetKind(), o.GetName(), err)
 		default:
 			t.Logf("%s refused: %v", o.GetKind(), err)
+		}
+	}
+}
+
+// TestUnrenderedKindsExplained: the refused kinds are still documented —
+// the apiserver serves their schema at /openapi/v3, which kubectl explain
+// reads, with the field descriptions.
+func TestUnrenderedKindsExplained(t *testing.T) {
+	SkipIfDisabled(t)
+	e := Shared(t)
+	dc, err := discovery.NewDiscoveryClientForConfig(e.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := dc.OpenAPIV3().Paths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gv, ok := paths["apis/lattice.dev/v1alpha1"]
+	if !ok {
+		t.Fatal("the apiserver serves no /openapi/v3/apis/lattice.dev/v1alpha1")
+	}
+	raw, err := gv.Schema("application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"dev.lattice.v1alpha1.LatticeService", "dev.lattice.v1alpha1.Platform", "LatticeService is a developer's description of one service", "The API server refuses to store one"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the served schema lacks %q", want)
 		}
 	}
 }
