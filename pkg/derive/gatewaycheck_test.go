@@ -26,7 +26,10 @@ func TestCheckGateway(t *testing.T) {
 	}
 	host := func(h string) *gwv1.Hostname { x := gwv1.Hostname(h); return &x }
 	https := gwv1.Listener{Name: "https", Port: 443, Protocol: gwv1.HTTPSProtocolType, AllowedRoutes: from(gwv1.NamespacesFromAll, nil)}
-	http := func(l gwv1.Listener) gwv1.Listener { l.Name, l.Port, l.Protocol = "http", 80, gwv1.HTTPProtocolType; return l }
+	http := func(l gwv1.Listener) gwv1.Listener {
+		l.Name, l.Port, l.Protocol = "http", 80, gwv1.HTTPProtocolType
+		return l
+	}
 	cases := map[string]struct {
 		reason    string
 		listeners []gwv1.Listener
