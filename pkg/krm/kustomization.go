@@ -82,9 +82,6 @@ func kustomizationFiles(dir, file string, depth int) ([]string, error) {
 	if err := sigsyaml.Unmarshal(data, &k); err != nil {
 		return nil, fmt.Errorf("%s: %v", file, err)
 	}
-	if err := unappliedFields(file, data); err != nil { // unapplied.go
-		return nil, err
-	}
 	var files []string
 	for _, entry := range append(append(append(k.Resources, k.Bases...), k.Components...), k.Transformers...) {
 		if strings.Contains(entry, "://") || strings.HasPrefix(entry, "github.com/") {

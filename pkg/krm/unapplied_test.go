@@ -38,7 +38,10 @@ func TestKustomizationUnappliedFields(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, err := ReadPaths([]string{dir})
+			if _, err := ReadPaths([]string{dir}); err != nil {
+				t.Fatalf("ReadPaths itself reads any kustomization: %v", err)
+			}
+			err := CheckKustomizations([]string{filepath.Dir(dir)})
 			if len(tc.wantErr) == 0 {
 				if err != nil {
 					t.Errorf("%s: %v", tc.reason, err)
