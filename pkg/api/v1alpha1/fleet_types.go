@@ -152,6 +152,7 @@ type InventoryCluster struct {
 // when the directory disagrees with its own services.
 //
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="false",message="render with lattice: a ServiceDirectory is read by lattice during a render (config.kubernetes.io/local-config), never a cluster object; apply the output of kustomize build --enable-alpha-plugins --enable-exec (or lattice render). This CRD is installed for kubectl explain only"
 type ServiceDirectory struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
