@@ -21,7 +21,7 @@ import (
 
 // classifyFleet records a ServiceDirectory, FleetInventory or Fleet item.
 func (r *renderer) classifyFleet(it krm.Item, kind string) {
-	if r.mode == Inventory {
+	if !r.opts.readsFleet {
 		return // the inventory being regenerated; a Fleet is its input
 	}
 	if kind == v1alpha1.KindFleet {
