@@ -23,7 +23,6 @@ func (e *edge) requestAuthentication() *securityv1.RequestAuthentication {
 	j := e.ing.JWT
 	en := EdgeObjectNames(e.in.Service.Namespace, e.in.Service.Name)
 	return &securityv1.RequestAuthentication{
-		TypeMeta:   typeMeta("security.istio.io", "RequestAuthentication"),
 		ObjectMeta: e.gatewayMeta(en.JWT, WaveEdgePolicy),
 		Spec: securityv1beta1.RequestAuthentication{
 			TargetRefs: e.gatewayTarget(),
@@ -62,7 +61,6 @@ func (e *edge) jwtPolicy() *securityv1.AuthorizationPolicy {
 		})
 	}
 	return &securityv1.AuthorizationPolicy{
-		TypeMeta:   typeMeta("security.istio.io", "AuthorizationPolicy"),
 		ObjectMeta: e.gatewayMeta(en.JWT, WaveEdgePolicy),
 		Spec: securityv1beta1.AuthorizationPolicy{
 			TargetRefs: e.gatewayTarget(),

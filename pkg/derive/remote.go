@@ -10,7 +10,6 @@ import (
 
 	networkingv1 "istio.io/api/networking/v1"
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lattice-dev/lattice/pkg/graph"
 )
@@ -105,7 +104,6 @@ func remoteServices(in SharedInput) []Derived {
 		meta.Labels[LabelRemoteCluster] = k.to.Cluster
 
 		se := &istionetworkingv1.ServiceEntry{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"},
 			ObjectMeta: meta,
 		}
 		se.Spec.Hosts = []string{host}
@@ -126,7 +124,6 @@ func remoteServices(in SharedInput) []Derived {
 		drMeta := sharedMeta(name, k.ns)
 		drMeta.Labels[LabelRemoteCluster] = k.to.Cluster
 		dr := &istionetworkingv1.DestinationRule{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "DestinationRule"},
 			ObjectMeta: drMeta,
 		}
 		dr.Spec.Host = host

@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	securityv1 "istio.io/api/security/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
@@ -19,7 +18,6 @@ func waypoint(ns string, users []string) []Derived {
 	meta := sharedMeta(name, ns)
 	meta.Labels[LabelWaypointFor] = "service"
 	gw := &gatewayv1.Gateway{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "Gateway"},
 		ObjectMeta: meta,
 		Spec: gatewayv1.GatewaySpec{
 			GatewayClassName: WaypointClass,

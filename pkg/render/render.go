@@ -28,6 +28,7 @@ import (
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/derive"
 	"github.com/lattice-dev/lattice/pkg/graph"
+	"github.com/lattice-dev/lattice/pkg/kinds"
 	"github.com/lattice-dev/lattice/pkg/krm"
 	"github.com/lattice-dev/lattice/pkg/par"
 	"github.com/lattice-dev/lattice/pkg/sorted"
@@ -793,29 +794,8 @@ func (r *renderer) paths(derived []derive.Derived, sources []source, keep bool) 
 	return out
 }
 
-var kindOrder = []string{"Namespace", "CustomResourceDefinition", "ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Service", "Deployment"}
-
-func kindRank(kind string) int {
-	switch kind { // kindOrder, as a switch
-	case "Namespace":
-		return 0
-	case "CustomResourceDefinition":
-		return 1
-	case "ServiceAccount":
-		return 2
-	case "Secret":
-		return 3
-	case "ConfigMap":
-		return 4
-	case "PersistentVolumeClaim":
-		return 5
-	case "Service":
-		return 6
-	case "Deployment":
-		return 7
-	}
-	return len(kindOrder)
-}
+// kindRank is the output rank of a kind (pkg/kinds).
+func kindRank(kind string) int { return kinds.Rank(kind) }
 
 // enroll labels the input's Namespaces that hold services for the ambient
 // mesh: the one edit lattice makes to an object it did not derive, because
