@@ -12,8 +12,8 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/api/validate/content"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
-	"k8s.io/apimachinery/pkg/api/validation/path"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/labels"
@@ -767,7 +767,7 @@ func checkHPA(h *autoscalingv2.HorizontalPodAutoscaler) field.ErrorList {
 		if f.value == "" {
 			errs = append(errs, field.Required(rp.Child(f.name), ""))
 		}
-		for _, msg := range path.IsValidPathSegmentName(f.value) {
+		for _, msg := range content.IsPathSegmentName(f.value) {
 			errs = append(errs, field.Invalid(rp.Child(f.name), f.value, msg))
 		}
 	}
@@ -791,7 +791,7 @@ func metricSpec(m autoscalingv2.MetricSpec, p *field.Path) field.ErrorList {
 			if f.value == "" {
 				errs = append(errs, field.Required(rp.Child(f.name), ""))
 			}
-			for _, msg := range path.IsValidPathSegmentName(f.value) {
+			for _, msg := range content.IsPathSegmentName(f.value) {
 				errs = append(errs, field.Invalid(rp.Child(f.name), f.value, msg))
 			}
 		}
@@ -861,7 +861,7 @@ func metricIdentifier(id autoscalingv2.MetricIdentifier, p *field.Path) field.Er
 		return field.ErrorList{field.Required(p.Child("name"), "must specify a metric name")}
 	}
 	var errs field.ErrorList
-	for _, msg := range path.IsValidPathSegmentName(id.Name) {
+	for _, msg := range content.IsPathSegmentName(id.Name) {
 		errs = append(errs, field.Invalid(p.Child("name"), id.Name, msg))
 	}
 	if id.Selector != nil {
