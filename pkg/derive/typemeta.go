@@ -16,7 +16,9 @@ func setTypeMeta(ds []Derived) field.ErrorList {
 	var errs field.ErrorList
 	for _, d := range ds {
 		if err := kinds.SetTypeMeta(d.Object); err != nil {
-			errs = append(errs, field.InternalError(nil, err))
+			e := field.InternalError(nil, err)
+			e.BadValue = nil // Detail has the message; results print both
+			errs = append(errs, e)
 		}
 	}
 	return errs
