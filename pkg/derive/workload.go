@@ -243,6 +243,7 @@ func (w *workload) container(name string, c *v1alpha1.Container, volumes map[str
 		vp := cp.Child("variables").Key(k)
 		segs, err := expand(raw, w.vars)
 		if err != nil {
+			err = w.explain(err) // templatecause.go
 			w.errorf(vp, raw, "%v", err)
 			continue
 		}
@@ -308,6 +309,7 @@ func (w *workload) files(name string, c *v1alpha1.Container, cp *field.Path, out
 		default:
 			segs, err := expand(*f.Content, w.vars)
 			if err != nil {
+				err = w.explain(err)
 				w.errorf(fp.Child("content"), "<file content>", "%v", err)
 				continue
 			}
