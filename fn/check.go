@@ -28,25 +28,27 @@ findings, one per line as FILE:LINE: SEVERITY: ..., the format editors and pre-c
 link to. It exits 1 when there is any error; warnings alone exit 0. Nothing else is
 written.
 
---discover prints the files that define LatticeServices, one per line, and validates
-nothing: Argo CD's plugin discovery runs it and takes any output as "this app is lattice".`,
+--discover prints the files that define LatticeServices or the Platform, one per line, and
+validates nothing: Argo CD's plugin discovery runs it and takes any output as "this app is
+lattice". The Platform counts so that an app whose last service was removed is still
+matched (Argo CD runs discovery even for Applications that name the plugin, and an
+unmatched app fails instead of pruning what the removed services left). Files it cannot
+read are reported on stderr, the only stream Argo CD shows when the command fails.`,
 		Example: `  lattice check .
   lattice check services/ platform.yaml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			items, err := krm.ReadPaths(args)
 			if err != nil {
-				fmt.Fprintln(stdout, err)
+				if discover {
+					fmt.Fprintln(stderr, "error:", err)
+				} else {
+					fmt.Fprintln(stdout, err)
+				}
 				return exitErr{exitError}
 			}
 			if discover {
-				var files []string
-				for _, it := range items {
-					if it.Node.GetApiVersion() == v1alpha1.APIVersion && it.Node.GetKind() == v1alpha1.KindLatticeService {
-						files = append(files, it.File)
-					}
-				}
-				for _, f := range slices.Compact(files) {
+				for _, f := range discoverFiles(items) {
 					fmt.Fprintln(stdout, f)
 				}
 				return nil
@@ -61,6 +63,21 @@ nothing: Argo CD's plugin discovery runs it and takes any output as "this app is
 	}
 	cmd.Flags().BoolVar(&discover, "discover", false, "only list the files that define LatticeServices")
 	return cmd
+}
+
+// discoverFiles lists, once each and in input order, the files that hold a
+// LatticeService or a Platform: what makes a directory a lattice app.
+func discoverFiles(items []krm.Item) []string {
+	var files []string
+	for _, it := range items {
+		if it.Node.GetApiVersion() != v1alpha1.APIVersion {
+			continue
+		}
+		if k := it.Node.GetKind(); k == v1alpha1.KindLatticeService || k == v1alpha1.KindPlatform {
+			files = append(files, it.File)
+		}
+	}
+	return slices.Compact(files)
 }
 
 // formatFindings prints results the way compilers do, FILE:LINE: first,
