@@ -64,6 +64,10 @@ one command; without any Platform the directories are one render, as without --r
 				}
 				return nil
 			}
+			if err := krm.CheckKustomizations(args); err != nil { // fields render does not apply
+				fmt.Fprintln(stdout, err)
+				return exitErr{exitError}
+			}
 			out := render.Render(items, nil, render.Stream)
 			fmt.Fprint(stdout, formatFindings(out.Results))
 			if out.Failed {

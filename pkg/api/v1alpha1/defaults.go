@@ -11,13 +11,17 @@ const (
 	DefaultTrustDomain      = "cluster.local"
 	DefaultGatewayName      = "platform-gateway"
 	DefaultGatewayNamespace = "gateway-system"
+	DefaultGatewaySection   = "https"
 	DefaultIssuerName       = "letsencrypt-prod"
 	DefaultIssuerKind       = "ClusterIssuer"
 	DefaultRootNamespace    = "istio-system"
-	DefaultMetric           = "cpu"
-	DefaultMetricTarget     = 80
-	StrategyRolling         = "rolling"
-	StrategyCanary          = "canary"
+	// DefaultGlobalLabel is the label Istio's own multi-network setup and
+	// the MeshConfig serviceScopeConfigs example select as global.
+	DefaultGlobalLabel  = "istio.io/global"
+	DefaultMetric       = "cpu"
+	DefaultMetricTarget = 80
+	StrategyRolling     = "rolling"
+	StrategyCanary      = "canary"
 )
 
 // DefaultPlatform fills every unset Platform field.
@@ -38,6 +42,9 @@ func DefaultPlatform(p *Platform) {
 	if s.Gateway.ServiceAccount == "" {
 		s.Gateway.ServiceAccount = s.Gateway.Name + "-istio"
 	}
+	if s.Gateway.SectionName == "" {
+		s.Gateway.SectionName = DefaultGatewaySection
+	}
 	if s.Certificates.DefaultIssuer == nil {
 		s.Certificates.DefaultIssuer = &IssuerRef{Name: DefaultIssuerName}
 	}
@@ -50,6 +57,12 @@ func DefaultPlatform(p *Platform) {
 	}
 	if s.Mesh.RootNamespace == "" {
 		s.Mesh.RootNamespace = DefaultRootNamespace
+	}
+	if s.Mesh.MultiCluster.Mode == "" {
+		s.Mesh.MultiCluster.Mode = MultiClusterAmbient
+	}
+	if len(s.Mesh.MultiCluster.GlobalServiceSelector) == 0 {
+		s.Mesh.MultiCluster.GlobalServiceSelector = map[string]string{DefaultGlobalLabel: "true"}
 	}
 	if s.Output.KeepSource == "" {
 		s.Output.KeepSource = KeepSourceAuto

@@ -9,7 +9,12 @@ import (
 // every cluster's LatticeServices and writes the FleetInventory that each
 // cluster's own render includes.
 //
+// The API server refuses to store one (a validation rule that always
+// fails): the CRD is for kubectl explain and editors; apply what lattice
+// renders instead.
+//
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="false",message="render with lattice: a Fleet is read by lattice fleet inventory, never a cluster object; apply the output of kustomize build --enable-alpha-plugins --enable-exec (or lattice render). This CRD is installed for kubectl explain only"
 type Fleet struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -54,7 +59,10 @@ type FleetCluster struct {
 type EastWestGateway struct {
 	// Address is a DNS name or an IP address.
 	Address string `json:"address"`
-	// Port of the gateway's mTLS (AUTO_PASSTHROUGH) listener. Defaults to 15443.
+	// Port of the gateway's listener: Istio ambient's HBONE listener
+	// (15008, the default). A fleet whose Platforms set
+	// spec.mesh.multiCluster.mode: sidecar sets the AUTO_PASSTHROUGH
+	// listener's port, usually 15443.
 	// +optional
 	Port int32 `json:"port,omitempty"`
 }
@@ -65,7 +73,12 @@ type EastWestGateway struct {
 // check` fails when it is stale; a render fails when it disagrees with the
 // cluster's own services.
 //
+// The API server refuses to store one (a validation rule that always
+// fails): the CRD is for kubectl explain and editors; apply what lattice
+// renders instead.
+//
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="false",message="render with lattice: a FleetInventory is read by lattice during a render (config.kubernetes.io/local-config), never a cluster object; apply the output of kustomize build --enable-alpha-plugins --enable-exec (or lattice render). This CRD is installed for kubectl explain only"
 type FleetInventory struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -107,6 +120,16 @@ type InventoryService struct {
 	// AcceptsAnyDeclaredCaller is set by an inbound "*" declaration.
 	// +optional
 	AcceptsAnyDeclaredCaller bool `json:"acceptsAnyDeclaredCaller,omitempty"`
+	// AnyCallerRules are the L7 rules of the "*" declaration (empty: every
+	// request), which the caller's cluster enforces on its waypoint.
+	// +optional
+	AnyCallerRules []L7Rule `json:"anyCallerRules,omitempty"`
+	// Waypoint is set for an exported service that restricts some inbound
+	// declaration by L7 rules: its Service is bound to its namespace's
+	// waypoint on its own cluster, and so is the caller clusters' copy
+	// (Istio ambient binds a global service the same way everywhere).
+	// +optional
+	Waypoint bool `json:"waypoint,omitempty"`
 }
 
 // InventoryPort is a service port.

@@ -8,7 +8,12 @@ import (
 // every service rendered in a package. Every field has a default, so a
 // missing functionConfig is a valid Platform.
 //
+// The API server refuses to store one (a validation rule that always
+// fails): the CRD is for kubectl explain and editors; apply what lattice
+// renders instead.
+//
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="false",message="render with lattice: a Platform configures lattice (its functionConfig), never a cluster object; apply the output of kustomize build --enable-alpha-plugins --enable-exec (or lattice render). This CRD is installed for kubectl explain only"
 type Platform struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -63,6 +68,14 @@ type GatewaySpec struct {
 	// the class is not "istio" or the proxy is deployed by hand.
 	// +optional
 	ServiceAccount string `json:"serviceAccount,omitempty"`
+	// SectionName is the Gateway's own HTTPS listener that derived
+	// HTTPRoutes attach to through their first parentRef (the Gateway), so
+	// they never attach to its plain-HTTP listeners. It must be an HTTPS
+	// listener; when the Gateway is in the render's input lattice checks
+	// that it is, and that no plain-HTTP listener admits routes from the
+	// services' namespaces (docs/edge.md). Defaults to "https".
+	// +optional
+	SectionName string `json:"sectionName,omitempty"`
 }
 
 // CertificatesSpec lists the issuers the platform runs.
@@ -115,6 +128,38 @@ type MeshPolicy struct {
 	// RootNamespace is Istio's root namespace. Defaults to "istio-system".
 	// +optional
 	RootNamespace string `json:"rootNamespace,omitempty"`
+	// MultiCluster decides what cross-cluster agreements (a FleetInventory
+	// in the render) derive.
+	// +optional
+	MultiCluster MultiClusterPolicy `json:"multiCluster,omitempty"`
+}
+
+// Multi-cluster data planes.
+const (
+	MultiClusterAmbient = "ambient"
+	MultiClusterSidecar = "sidecar"
+)
+
+// MultiClusterPolicy says how the mesh carries calls between clusters
+// (docs/multi-cluster.md).
+type MultiClusterPolicy struct {
+	// Mode is "ambient" (default): Istio ambient multi-network. A callee
+	// with a cross-cluster agreement is made global (GlobalServiceSelector),
+	// and the caller's cluster gets a selector-less Service of the same name
+	// (global too) so the name resolves and ztunnel routes it through the
+	// callee cluster's east-west gateway (HBONE, 15008). "sidecar": the
+	// sidecar-era ServiceEntry to the east-west gateway's AUTO_PASSTHROUGH
+	// listener (15443) and an ISTIO_MUTUAL DestinationRule, for callers that
+	// run Istio sidecars; ambient (ztunnel) callers cannot use it.
+	// +optional
+	// +kubebuilder:validation:Enum=ambient;sidecar
+	Mode string `json:"mode,omitempty"`
+	// GlobalServiceSelector are the labels that make a Service global: the
+	// labels the MeshConfig serviceScopeConfigs servicesSelector (scope
+	// GLOBAL) of every cluster's istiod selects. Defaults to
+	// {"istio.io/global": "true"}.
+	// +optional
+	GlobalServiceSelector map[string]string `json:"globalServiceSelector,omitempty"`
 }
 
 // SecurityPolicy lists which services may relax the container defaults.
@@ -162,7 +207,12 @@ type OutputSpec struct {
 // ran, so renders stay offline and reproducible: a tagged image with a lock
 // entry renders as tag@digest.
 //
+// The API server refuses to store one (a validation rule that always
+// fails): the CRD is for kubectl explain and editors; apply what lattice
+// renders instead.
+//
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="false",message="render with lattice: an ImageLock is read by lattice during a render (config.kubernetes.io/local-config), never a cluster object; apply the output of kustomize build --enable-alpha-plugins --enable-exec (or lattice render). This CRD is installed for kubectl explain only"
 type ImageLock struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
