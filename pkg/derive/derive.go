@@ -10,11 +10,11 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
+	"github.com/lattice-dev/lattice/pkg/kinds"
 )
 
 // Label and annotation keys written on derived objects.
@@ -28,11 +28,9 @@ const (
 	AnnotationWave   = "argocd.argoproj.io/sync-wave"
 )
 
-// Object is any Kubernetes object with TypeMeta and ObjectMeta.
-type Object interface {
-	metav1.Object
-	GetObjectKind() schema.ObjectKind
-}
+// Object is any Kubernetes object with TypeMeta and ObjectMeta; its Go
+// type must be listed in pkg/kinds.
+type Object = kinds.Object
 
 // Derived is one emitted object and why it exists.
 type Derived struct {
@@ -52,51 +50,16 @@ type Input struct {
 	// Node is the service's node in Graph, when the caller has it at
 	// hand; nil: looked up.
 	Node *graph.Node
-	// shared holds the label maps every object of one service carries,
-	// made once (#8: a fresh map per object was a tenth of deriving).
-	// Derived objects never change their labels in place; the one that
-	// adds a label copies first. Nil: fresh maps.
-	shared *sharedMaps
 }
 
-type sharedMaps struct {
-	labels, selector map[string]string
-	sources          []string
-}
+// sources is what a service's own objects list as their source.
+func (in Input) sources() []string { return []string{in.Source()} }
 
-// sources is []string{in.Source()}, shared by the service's objects
-// (Derived.Sources is never changed in place).
-func (in Input) sources() []string {
-	if in.shared == nil {
-		return []string{in.Source()}
-	}
-	if in.shared.sources == nil {
-		in.shared.sources = []string{in.Source()}
-	}
-	return in.shared.sources
-}
+// labels are Labels(service).
+func (in Input) labels() map[string]string { return Labels(in.Service.Name) }
 
-// labels are Labels(service), shared by the service's objects.
-func (in Input) labels() map[string]string {
-	if in.shared == nil {
-		return Labels(in.Service.Name)
-	}
-	if in.shared.labels == nil {
-		in.shared.labels = Labels(in.Service.Name)
-	}
-	return in.shared.labels
-}
-
-// selector is Selector(service), shared by the service's objects.
-func (in Input) selector() map[string]string {
-	if in.shared == nil {
-		return Selector(in.Service.Name)
-	}
-	if in.shared.selector == nil {
-		in.shared.selector = Selector(in.Service.Name)
-	}
-	return in.shared.selector
-}
+// selector is Selector(service).
+func (in Input) selector() map[string]string { return Selector(in.Service.Name) }
 
 // node is the service's graph node.
 func (in Input) node() *graph.Node {
@@ -137,11 +100,12 @@ func Selector(service string) map[string]string {
 // it needs as a callee and its edge objects. Namespace- and cluster-shared
 // objects come from Shared.
 func Service(in Input) ([]Derived, field.ErrorList) {
-	in.shared = &sharedMaps{}
 	out, errs := Workload(in)
 	mesh, merrs := Mesh(in)
 	edge, eerrs := Edge(in)
-	return append(append(out, mesh...), edge...), append(append(errs, merrs...), eerrs...)
+	out = append(append(out, mesh...), edge...)
+	errs = append(append(errs, merrs...), eerrs...)
+	return out, append(errs, setTypeMeta(out)...)
 }
 
 // Hash is the first 8 hex characters of SHA-256 over parts joined by "/":
