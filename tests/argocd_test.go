@@ -4,12 +4,13 @@ package tests
 //
 //  1. the Config Management Plugin of examples/argocd/cmp: the test runs
 //     plugin.yaml's discover and generate commands the way argocd-cmp-server
-//     does (cmpserver/plugin/plugin.go runCommand): the app's files unpacked
+//     does (cmpserver/plugin/plugin.go runCommand): the repository unpacked
 //     into a fresh work directory with modes reset (0644 files, 0755
 //     directories, as with preserveFileMode: false), the command run in the
-//     app directory with the server's environment plus the repo-server's
-//     ARGOCD_APP_*, KUBE_* and ARGOCD_ENV_* variables, stdout split into
-//     objects as the repo-server does;
+//     app directory under the request's deadline with the server's
+//     environment plus the repo-server's ARGOCD_APP_*, KUBE_* and
+//     ARGOCD_ENV_* variables, stdout split into objects as the repo-server
+//     does. tests/argocd runs the real argocd-cmp-server;
 //  2. native kustomize in the repo-server (examples/argocd/kustomize): the
 //     init container's `lattice install DIR`, then the real kustomize with
 //     the flags argocd-cm's kustomize.buildOptions sets.
@@ -74,18 +75,19 @@ func loadPlugin(t *testing.T) cmpPlugin {
 	return p
 }
 
-// cmpWorkdir unpacks the repository files under src as the CMP server
-// receives them, with the app at appRel, and returns the app directory.
-func cmpWorkdir(t *testing.T, src, appRel string) string {
+// cmpWorkdir unpacks a repository as the CMP server receives it: the
+// repo-server streams the whole checkout (cmp.SendRepoStream of the repo
+// root), not only the app directory. src is copied to srcRel inside the
+// repository; the app directory, appRel, is returned.
+func cmpWorkdir(t *testing.T, src, srcRel, appRel string) string {
 	t.Helper()
 	work := t.TempDir()
-	app := filepath.Join(work, appRel)
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(app, rel)
+		target := filepath.Join(work, srcRel, rel)
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
@@ -98,23 +100,44 @@ func cmpWorkdir(t *testing.T, src, appRel string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return app
+	return filepath.Join(work, appRel)
+}
+
+// appWorkdir is the example app inside the whole examples tree, as the
+// plugin server unpacks the lattice repository for the Application.
+func appWorkdir(t *testing.T) string {
+	t.Helper()
+	return cmpWorkdir(t, filepath.Join(repoRoot, "examples"), "examples", "examples/argocd/app")
 }
 
 // cmpEnv is what the repo-server sends and the sidecar has: its own
-// environment (PATH with lattice, from the image) plus the app's.
+// environment (PATH with lattice, from the image) plus the app's, built
+// as reposerver/repository's newEnv does from the Application
+// (examples/argocd/cmp/application.yaml): ARGOCD_APP_NAMESPACE is the
+// Application's destination namespace (empty there), not its name.
 func cmpEnv(t *testing.T) []string {
+	app, err := yaml.Parse(readFile(t, filepath.Join(repoRoot, "examples", "argocd", "cmp", "application.yaml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	field := func(path ...string) string {
+		n, err := app.Pipe(yaml.Lookup(path...))
+		if err != nil || n == nil {
+			return ""
+		}
+		return n.YNode().Value
+	}
 	return []string{
 		"PATH=" + pathWith(filepath.Dir(latticeBin(t))),
-		"ARGOCD_APP_NAME=shop",
-		"ARGOCD_APP_NAMESPACE=shop",
-		"ARGOCD_APP_PROJECT_NAME=default",
+		"ARGOCD_APP_NAME=" + field("metadata", "name"),
+		"ARGOCD_APP_NAMESPACE=" + field("spec", "destination", "namespace"),
+		"ARGOCD_APP_PROJECT_NAME=" + field("spec", "project"),
 		"ARGOCD_APP_REVISION=0123456789abcdef0123456789abcdef01234567",
 		"ARGOCD_APP_REVISION_SHORT=0123456",
 		"ARGOCD_APP_REVISION_SHORT_8=01234567",
-		"ARGOCD_APP_SOURCE_PATH=examples/argocd/app",
-		"ARGOCD_APP_SOURCE_REPO_URL=https://github.com/lattice-dev/lattice.git",
-		"ARGOCD_APP_SOURCE_TARGET_REVISION=main",
+		"ARGOCD_APP_SOURCE_PATH=" + field("spec", "source", "path"),
+		"ARGOCD_APP_SOURCE_REPO_URL=" + field("spec", "source", "repoURL"),
+		"ARGOCD_APP_SOURCE_TARGET_REVISION=" + field("spec", "source", "targetRevision"),
 		"KUBE_VERSION=1.34.0",
 		"KUBE_API_VERSIONS=v1,apps/v1,gateway.networking.k8s.io/v1,security.istio.io/v1",
 		"ARGOCD_ENV_TEAM=shop",
@@ -122,15 +145,23 @@ func cmpEnv(t *testing.T) []string {
 	}
 }
 
+// cmpRequestTimeout stands in for the deadline of the repo-server's
+// request; the plugin server runs commands under that deadline less a
+// 100ms buffer (cmpserver/plugin: buffered_context.WithEarlierDeadline).
+const cmpRequestTimeout = 90 * time.Second
+
 // cmpRun is argocd-cmp-server's runCommand: command + args in the app
 // directory, stdout kept, a non-zero exit turned into an error carrying
-// stderr.
+// stderr (only stderr: stdout is dropped on failure).
 func cmpRun(t *testing.T, c cmpCommand, dir string, env []string) (string, error) {
 	t.Helper()
 	if len(c.Command) == 0 {
 		return "", errors.New("Command is empty")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second) // ARGOCD_EXEC_TIMEOUT
+	request, cancelRequest := context.WithTimeout(context.Background(), cmpRequestTimeout)
+	defer cancelRequest()
+	deadline, _ := request.Deadline()
+	ctx, cancel := context.WithDeadline(request, deadline.Add(-100*time.Millisecond))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, lookPath(t, c.Command[0], env), append(c.Command[1:], c.Args...)...)
 	cmd.Env = append(os.Environ(), env...)
@@ -168,7 +199,7 @@ func TestArgoCDPlugin(t *testing.T) {
 		t.Error("the plugin asks for preserved file modes; lattice needs none")
 	}
 	env := cmpEnv(t)
-	app := cmpWorkdir(t, filepath.Join(repoRoot, "examples", "argocd", "app"), "examples/argocd/app")
+	app := appWorkdir(t)
 
 	// Discovery: the find command prints something for a lattice app...
 	found, err := cmpRun(t, p.Spec.Discover.Find.cmpCommand, app, env)
@@ -178,9 +209,28 @@ func TestArgoCDPlugin(t *testing.T) {
 	// ...and nothing for an app without LatticeServices.
 	plain := t.TempDir()
 	writeFiles(t, plain, map[string]string{"deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n", "values.yaml": "replicas: 2\n"})
-	other := cmpWorkdir(t, plain, "apps/plain")
+	other := cmpWorkdir(t, plain, "apps/plain", "apps/plain")
 	if found, err := cmpRun(t, p.Spec.Discover.Find.cmpCommand, other, env); err != nil || found != "" {
 		t.Errorf("discover on a plain app: %q, %v", found, err)
+	}
+	// ...and something for an app whose last service was removed: Argo CD
+	// runs discovery even when the Application names the plugin, and an
+	// unmatched app fails instead of pruning the removed services' objects.
+	emptied := appWorkdir(t)
+	for _, f := range []string{"api.yaml", "web.yaml"} {
+		os.Remove(filepath.Join(emptied, f))
+		k := filepath.Join(emptied, "kustomization.yaml")
+		os.WriteFile(k, []byte(strings.Replace(readFile(t, k), "  - "+f+"\n", "", 1)), 0o644)
+	}
+	if found, err := cmpRun(t, p.Spec.Discover.Find.cmpCommand, emptied, env); err != nil || found == "" {
+		t.Errorf("discover on an app with only its Platform left: %q, %v", found, err)
+	}
+	// A file that is not YAML fails discovery with the cause in the error
+	// (the server passes only stderr on).
+	broken := appWorkdir(t)
+	os.WriteFile(filepath.Join(broken, "namespace.yaml"), []byte("key: [unclosed\n"), 0o644)
+	if found, err := cmpRun(t, p.Spec.Discover.Find.cmpCommand, broken, env); err == nil || !strings.Contains(err.Error(), "namespace.yaml:1") {
+		t.Errorf("discover on an app with a broken file: %q, %v; want the file and line in the error", found, err)
 	}
 
 	out, err := cmpRun(t, p.Spec.Generate, app, env)
@@ -239,7 +289,7 @@ func TestArgoCDPluginErrors(t *testing.T) {
 	}
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {
-			app := cmpWorkdir(t, filepath.Join(repoRoot, "examples", "argocd", "app"), "app")
+			app := appWorkdir(t)
 			if err := edit(app); err != nil {
 				t.Fatal(err)
 			}
@@ -285,7 +335,7 @@ func TestArgoCDNativeKustomize(t *testing.T) {
 	if res := runIn(t, t.TempDir(), nil, nil, latticeBin(t), "install", tools); res.code != 0 {
 		t.Fatalf("lattice install: %s", res.stderr)
 	}
-	app := cmpWorkdir(t, filepath.Join(repoRoot, "examples", "argocd", "app"), "app")
+	app := appWorkdir(t)
 	build := exec.Command(kustomizeBin(t), append(append([]string{"build"}, flags...), app)...)
 	build.Env = append(os.Environ(), "PATH="+tools+string(os.PathListSeparator)+os.Getenv("PATH"))
 	var out, errb bytes.Buffer
