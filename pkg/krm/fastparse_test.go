@@ -451,10 +451,10 @@ func indentItems(rl string) string {
 	return b.String()
 }
 
-// testInputs reads the golden inputs (tests/testdata/*/input.yaml) and
+// testInputs reads the golden inputs (tests/golden/testdata/*/input.yaml) and
 // the fuzz corpora under testdata, decoded from the corpus file format.
 func testInputs(t testing.TB) (golden, corpus [][]byte) {
-	inputs, err := filepath.Glob("../../tests/testdata/*/input.yaml")
+	inputs, err := filepath.Glob("../../tests/golden/testdata/*/input.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 // decoders: where decodeNode accepts, it must decode what JSON decodes.
 func TestDecodeNodeMatchesJSON(t *testing.T) {
 	objects, direct := 0, 0
-	for _, root := range []string{"../../tests/testdata", "../../examples", "testdata"} {
+	for _, root := range []string{"../../tests/golden/testdata", "../../examples", "testdata"} {
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
 				return err

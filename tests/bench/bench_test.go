@@ -1,4 +1,8 @@
-package tests
+// Package bench holds the benchmarks of the function as a whole (decode,
+// render, encode) on the synthetic apps of tests/gen/synth; figures go to
+// BENCHMARKS.md. The fleet benchmarks live with the fleet generator in
+// tests/properties.
+package bench
 
 import (
 	"bytes"
@@ -21,7 +25,7 @@ import (
 // exactly what `lattice` does on stdin, with its memory policy. Figures go
 // to BENCHMARKS.md:
 //
-//	go test ./tests -run '^$' -bench Function -benchmem -count 5
+//	go test ./tests/bench -run '^$' -bench Function -benchmem -count 5
 
 var benchSizes = []int{10, 100, 1000, 10000}
 
@@ -79,7 +83,7 @@ func BenchmarkFunction(b *testing.B) {
 // BenchmarkRender is `lattice render` without the process: the synthetic
 // app as one YAML stream in, the rendered stream out.
 //
-//	go test ./tests -run '^$' -bench Render -benchmem -count 5
+//	go test ./tests/bench -run '^$' -bench Render -benchmem -count 5
 func BenchmarkRender(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
@@ -107,7 +111,7 @@ func BenchmarkRender(b *testing.B) {
 // BenchmarkEncode: encoding the derived objects of the synthetic app, per
 // kind, the largest share of a function's CPU.
 //
-//	go test ./tests -run '^$' -bench Encode -benchmem
+//	go test ./tests/bench -run '^$' -bench Encode -benchmem
 func BenchmarkEncode(b *testing.B) {
 	items, fnConfig, err := krm.ReadResourceList(bytes.NewReader(benchInput(1000)))
 	if err != nil {

@@ -1,4 +1,4 @@
-package tests
+package integration
 
 // Argo CD, two ways (docs/argocd.md):
 //
@@ -31,6 +31,8 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 type cmpCommand struct {
@@ -62,7 +64,7 @@ type cmpPlugin struct {
 
 func loadPlugin(t *testing.T) cmpPlugin {
 	t.Helper()
-	dec := yaml.NewDecoder(strings.NewReader(readFile(t, filepath.Join(repoRoot, "examples", "argocd", "cmp", "plugin.yaml"))))
+	dec := yaml.NewDecoder(strings.NewReader(readFile(t, filepath.Join(harness.RepoRoot(), "examples", "argocd", "cmp", "plugin.yaml"))))
 	dec.KnownFields(true)
 	var p cmpPlugin
 	if err := dec.Decode(&p); err != nil {
@@ -105,7 +107,7 @@ func cmpWorkdir(t *testing.T, src, appRel string) string {
 // environment (PATH with lattice, from the image) plus the app's.
 func cmpEnv(t *testing.T) []string {
 	return []string{
-		"PATH=" + pathWith(filepath.Dir(latticeBin(t))),
+		"PATH=" + pathWith(filepath.Dir(harness.LatticeBin(t))),
 		"ARGOCD_APP_NAME=shop",
 		"ARGOCD_APP_NAMESPACE=shop",
 		"ARGOCD_APP_PROJECT_NAME=default",
@@ -168,7 +170,7 @@ func TestArgoCDPlugin(t *testing.T) {
 		t.Error("the plugin asks for preserved file modes; lattice needs none")
 	}
 	env := cmpEnv(t)
-	app := cmpWorkdir(t, filepath.Join(repoRoot, "examples", "argocd", "app"), "examples/argocd/app")
+	app := cmpWorkdir(t, filepath.Join(harness.RepoRoot(), "examples", "argocd", "app"), "examples/argocd/app")
 
 	// Discovery: the find command prints something for a lattice app...
 	found, err := cmpRun(t, p.Spec.Discover.Find.cmpCommand, app, env)
@@ -198,7 +200,7 @@ func TestArgoCDPlugin(t *testing.T) {
 			t.Errorf("generate lacks %s; got %q", want, ids)
 		}
 	}
-	render := runIn(t, repoRoot, nil, nil, latticeBin(t), "render", "examples/argocd/app")
+	render := runIn(t, harness.RepoRoot(), nil, nil, harness.LatticeBin(t), "render", "examples/argocd/app")
 	if render.code != 0 || strings.TrimSuffix(render.stdout, "\n") != out {
 		t.Errorf("generate differs from `lattice render` (exit %d)", render.code)
 	}
@@ -234,7 +236,7 @@ func TestArgoCDPluginErrors(t *testing.T) {
 	}
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {
-			app := cmpWorkdir(t, filepath.Join(repoRoot, "examples", "argocd", "app"), "app")
+			app := cmpWorkdir(t, filepath.Join(harness.RepoRoot(), "examples", "argocd", "app"), "app")
 			edit(app)
 			out, err := cmpRun(t, p.Spec.Generate, app, env)
 			if name == "empty app" {
@@ -263,7 +265,7 @@ func TestArgoCDPluginErrors(t *testing.T) {
 // Argo CD's kustomize with argocd-cm's kustomize.buildOptions, over the
 // same app: the same objects as the plugin renders.
 func TestArgoCDNativeKustomize(t *testing.T) {
-	cm := readFile(t, filepath.Join(repoRoot, "examples", "argocd", "kustomize", "argocd-cm.yaml"))
+	cm := readFile(t, filepath.Join(harness.RepoRoot(), "examples", "argocd", "kustomize", "argocd-cm.yaml"))
 	node, err := yaml.Parse(cm)
 	if err != nil {
 		t.Fatal(err)
@@ -275,10 +277,10 @@ func TestArgoCDNativeKustomize(t *testing.T) {
 	flags := strings.Fields(opts.YNode().Value)
 
 	tools := filepath.Join(t.TempDir(), "custom-tools")
-	if res := runIn(t, t.TempDir(), nil, nil, latticeBin(t), "install", tools); res.code != 0 {
+	if res := runIn(t, t.TempDir(), nil, nil, harness.LatticeBin(t), "install", tools); res.code != 0 {
 		t.Fatalf("lattice install: %s", res.stderr)
 	}
-	app := cmpWorkdir(t, filepath.Join(repoRoot, "examples", "argocd", "app"), "app")
+	app := cmpWorkdir(t, filepath.Join(harness.RepoRoot(), "examples", "argocd", "app"), "app")
 	build := exec.Command(kustomizeBin(t), append(append([]string{"build"}, flags...), app)...)
 	build.Env = append(os.Environ(), "PATH="+tools+string(os.PathListSeparator)+os.Getenv("PATH"))
 	var out, errb bytes.Buffer
@@ -351,7 +353,7 @@ func TestArgoCDInstallManifests(t *testing.T) {
 	for _, variant := range []string{"cmp", "kustomize"} {
 		t.Run(variant, func(t *testing.T) {
 			dir := t.TempDir()
-			copyTree(t, filepath.Join(repoRoot, "examples", "argocd", variant), dir)
+			copyTree(t, filepath.Join(harness.RepoRoot(), "examples", "argocd", variant), dir)
 			k := readFile(t, filepath.Join(dir, "kustomization.yaml"))
 			const remote = "https://raw.githubusercontent.com/argoproj/argo-cd/stable/manifests/install.yaml"
 			if !strings.Contains(k, remote) {
@@ -422,7 +424,7 @@ func TestArgoCDInstallManifests(t *testing.T) {
 					t.Fatal("no lattice-plugin ConfigMap (disableNameSuffixHash keeps the name the volume uses)")
 				}
 				data, _ := cm.Pipe(yaml.Lookup("data", "plugin.yaml"))
-				if data == nil || data.YNode().Value != readFile(t, filepath.Join(repoRoot, "examples", "argocd", "cmp", "plugin.yaml")) {
+				if data == nil || data.YNode().Value != readFile(t, filepath.Join(harness.RepoRoot(), "examples", "argocd", "cmp", "plugin.yaml")) {
 					t.Error("the ConfigMap does not carry plugin.yaml verbatim")
 				}
 			case "kustomize":

@@ -1,11 +1,17 @@
-// Helpers shared by the delivery tests (kustomize, kpt, Argo CD, Flux,
-// pre-commit, image): the lattice binary, built once per `go test` run,
-// and the container image, built once when a test needs it.
+// Package integration runs lattice the way its users do: through the real
+// kustomize (exec and container functions, layered overlays), kpt's
+// function contract, Argo CD's config management plugin and Flux, the
+// pre-commit hook, the container image, and the describe commands (graph,
+// explain, diff) with their golden files under testdata/describe.
+//
+// Helpers shared by the delivery tests: the lattice binary comes from
+// tests/internal/harness (built once per `go test` run); the container
+// image is built here, once, when a test needs it.
 //
 // The test binary doubles as a stand-in `docker` CLI (see docker_test.go):
 // when it runs under the name "docker" it executes a container from the
 // image layout the tests built, the way kustomize and kpt ask docker to.
-package tests
+package integration
 
 import (
 	"bytes"
@@ -19,16 +25,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
-// repoRoot is the lattice module root (go test runs in tests/).
-const repoRoot = ".."
-
 var (
-	tmpRoot  string
-	binOnce  sync.Once
-	binPath  string
-	binErr   error
 	imgOnce  sync.Once
 	imgPath  string
 	imgErr   error
@@ -39,39 +40,7 @@ func TestMain(m *testing.M) {
 	if filepath.Base(os.Args[0]) == "docker" {
 		os.Exit(dockerShim(os.Args[1:]))
 	}
-	dir, err := os.MkdirTemp("", "lattice-tests-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	tmpRoot = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// latticeBin builds ./fn once, static like the release binary
-// (CGO_ENABLED=0, -trimpath), and returns its path. Its directory holds
-// only the binary, so tests put it on PATH as `lattice`.
-func latticeBin(t testing.TB) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir := filepath.Join(tmpRoot, "bin")
-		if binErr = os.MkdirAll(dir, 0o755); binErr != nil {
-			return
-		}
-		binPath = filepath.Join(dir, "lattice")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binPath, "./fn")
-		cmd.Dir = repoRoot
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build ./fn: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
+	os.Exit(harness.Main(m))
 }
 
 // imageLayout builds the container image for the host platform once with
@@ -79,11 +48,11 @@ func latticeBin(t testing.TB) string {
 func imageLayout(t testing.TB) string {
 	t.Helper()
 	imgOnce.Do(func() {
-		imgPath = filepath.Join(tmpRoot, "image")
+		imgPath = filepath.Join(harness.TempRoot(t), "image")
 		cmd := exec.Command("go", "run", "./tools/imagebuild", "-o", imgPath, "-tag", imageTag,
 			"-platforms", "linux/"+runtime.GOARCH, "-version", "v0.0.0-test", "-revision", "0123456789abcdef",
 			"-created", "2026-01-02T03:04:05Z")
-		cmd.Dir = repoRoot
+		cmd.Dir = harness.RepoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			imgErr = fmt.Errorf("go run ./tools/imagebuild: %v\n%s", err, out)
 		}

@@ -1,4 +1,4 @@
-package tests
+package integration
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 // Golden tests for `lattice graph`, `lattice explain` and `lattice diff`,
@@ -18,12 +20,12 @@ var describeCases = []struct {
 	explain []string // services to explain
 	focus   string
 }{
-	{name: "commerce", dir: filepath.Join(repoRoot, "examples", "commerce"), explain: []string{"commerce/checkout", "commerce/payments"}, focus: "commerce/cart"},
+	{name: "commerce", dir: filepath.Join(harness.RepoRoot(), "examples", "commerce"), explain: []string{"commerce/checkout", "commerce/payments"}, focus: "commerce/cart"},
 	{name: "one-sided", dir: filepath.Join("testdata", "describe", "one-sided", "input"), explain: []string{"shop/api"}},
 }
 
 func TestDescribeGolden(t *testing.T) {
-	bin := latticeBin(t)
+	bin := harness.LatticeBin(t)
 	for _, tc := range describeCases {
 		t.Run(tc.name, func(t *testing.T) {
 			golden := filepath.Join("testdata", "describe", tc.name)
@@ -32,7 +34,7 @@ func TestDescribeGolden(t *testing.T) {
 				if r.code != 0 {
 					t.Fatalf("graph -o %s: exit %d\n%s", f.format, r.code, r.stderr)
 				}
-				checkFile(t, filepath.Join(golden, f.file), []byte(r.stdout))
+				harness.CheckFile(t, filepath.Join(golden, f.file), []byte(r.stdout))
 				if f.format == "dot" {
 					checkDOT(t, r.stdout)
 				}
@@ -42,18 +44,18 @@ func TestDescribeGolden(t *testing.T) {
 				if r.code != 0 {
 					t.Fatalf("graph --focus: exit %d\n%s", r.code, r.stderr)
 				}
-				checkFile(t, filepath.Join(golden, "focus.mmd"), []byte(r.stdout))
+				harness.CheckFile(t, filepath.Join(golden, "focus.mmd"), []byte(r.stdout))
 			}
 			for _, svc := range tc.explain {
 				r := runIn(t, ".", nil, nil, bin, "explain", svc, tc.dir)
 				if r.code != 0 {
 					t.Fatalf("explain %s: exit %d\n%s", svc, r.code, r.stderr)
 				}
-				checkFile(t, filepath.Join(golden, "explain-"+strings.ReplaceAll(svc, "/", "-")+".txt"), []byte(r.stdout))
+				harness.CheckFile(t, filepath.Join(golden, "explain-"+strings.ReplaceAll(svc, "/", "-")+".txt"), []byte(r.stdout))
 			}
 		})
 	}
-	r := runIn(t, ".", nil, nil, bin, "explain", "commerce/nope", filepath.Join(repoRoot, "examples", "commerce"))
+	r := runIn(t, ".", nil, nil, bin, "explain", "commerce/nope", filepath.Join(harness.RepoRoot(), "examples", "commerce"))
 	if r.code != 1 || !strings.Contains(r.stderr, "no LatticeService commerce/nope") {
 		t.Errorf("explain of a missing service: exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -77,7 +79,7 @@ func checkDOT(t *testing.T, dot string) {
 // TestDiff commits a small app to a throwaway git repository, changes it,
 // and checks the security summary and --fail-on-new-access.
 func TestDiff(t *testing.T) {
-	bin := latticeBin(t)
+	bin := harness.LatticeBin(t)
 	repo := t.TempDir()
 	git := func(args ...string) {
 		t.Helper()
@@ -105,7 +107,7 @@ func TestDiff(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("diff: exit %d\n%s", r.code, r.stderr)
 	}
-	checkFile(t, filepath.Join(src, "diff.txt"), []byte(r.stdout))
+	harness.CheckFile(t, filepath.Join(src, "diff.txt"), []byte(r.stdout))
 
 	r = runIn(t, repo, nil, nil, bin, "diff", "--fail-on-new-access", "app")
 	if r.code != 1 || !strings.Contains(r.stderr, "grants new access") {

@@ -1,4 +1,4 @@
-package tests
+package integration
 
 import (
 	"os"
@@ -6,13 +6,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 // TestGettingStartedMatchesExample keeps the five-minute guide honest: its
 // YAML files are examples/getting-started (api.yaml after the fix the guide
 // asks for), which the kustomize and API-server tiers render and dry-run.
 func TestGettingStartedMatchesExample(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join(repoRoot, "docs", "getting-started.md"))
+	doc, err := os.ReadFile(filepath.Join(harness.RepoRoot(), "docs", "getting-started.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +29,7 @@ func TestGettingStartedMatchesExample(t *testing.T) {
 		if name == "api.yaml" {
 			body += "    resources:\n      web: {type: service, direction: inbound}\n"
 		}
-		got, err := os.ReadFile(filepath.Join(repoRoot, "examples", "getting-started", name))
+		got, err := os.ReadFile(filepath.Join(harness.RepoRoot(), "examples", "getting-started", name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +45,7 @@ func TestGettingStartedMatchesExample(t *testing.T) {
 // TestReadmePicture: the README shows the commerce example's graph exactly
 // as `lattice graph examples/commerce` draws it today.
 func TestReadmePicture(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(harness.RepoRoot(), "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +54,6 @@ func TestReadmePicture(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(readme), "```mermaid\n"+string(graph)+"```") {
-		t.Error("README.md's mermaid block differs from `lattice graph examples/commerce` (tests/testdata/describe/commerce/graph.mmd)")
+		t.Error("README.md's mermaid block differs from `lattice graph examples/commerce` (tests/integration/testdata/describe/commerce/graph.mmd)")
 	}
 }

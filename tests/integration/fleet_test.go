@@ -1,10 +1,12 @@
-package tests
+package integration
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 // Multi-cluster from the command line: `lattice fleet inventory` and
@@ -17,7 +19,7 @@ var fleetModels = []string{"shared-root", "federated"}
 func fleetCopy(t *testing.T, model string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), model)
-	copyTree(t, filepath.Join(repoRoot, "examples", "fleet", model), dir)
+	copyTree(t, filepath.Join(harness.RepoRoot(), "examples", "fleet", model), dir)
 	return dir
 }
 
@@ -39,7 +41,7 @@ func editFile(t *testing.T, path, old, new string) {
 // command writes (the CI gate, run on the examples themselves).
 func TestFleetExamplesUpToDate(t *testing.T) {
 	for _, model := range fleetModels {
-		r := runIn(t, repoRoot, nil, nil, latticeBin(t), "fleet", "check", filepath.Join("examples", "fleet", model, "fleet.yaml"))
+		r := runIn(t, harness.RepoRoot(), nil, nil, harness.LatticeBin(t), "fleet", "check", filepath.Join("examples", "fleet", model, "fleet.yaml"))
 		if r.code != 0 {
 			t.Errorf("%s: lattice fleet check exit %d:\n%s%s", model, r.code, r.stdout, r.stderr)
 		}
@@ -51,7 +53,7 @@ func TestFleetExamplesUpToDate(t *testing.T) {
 func TestFleetInventoryDeterministic(t *testing.T) {
 	dir := fleetCopy(t, "shared-root")
 	before := snapshot(t, dir)
-	if r := runIn(t, dir, nil, nil, latticeBin(t), "fleet", "inventory", "fleet.yaml"); r.code != 0 {
+	if r := runIn(t, dir, nil, nil, harness.LatticeBin(t), "fleet", "inventory", "fleet.yaml"); r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
 	}
 	after := snapshot(t, dir)
@@ -60,7 +62,7 @@ func TestFleetInventoryDeterministic(t *testing.T) {
 			t.Errorf("%s changed when regenerated from the same fleet", name)
 		}
 	}
-	r := runIn(t, dir, nil, nil, latticeBin(t), "fleet", "inventory", "fleet.yaml", "-o", "-")
+	r := runIn(t, dir, nil, nil, harness.LatticeBin(t), "fleet", "inventory", "fleet.yaml", "-o", "-")
 	if r.code != 0 || strings.ReplaceAll(r.stdout, "from fleet.yaml", "from ../fleet.yaml") != before["east/fleet-inventory.yaml"] {
 		t.Errorf("-o - differs from the file it writes (exit %d):\n%s", r.code, r.stderr)
 	}
@@ -74,7 +76,7 @@ func TestFleetInventoryDeterministic(t *testing.T) {
 // callee's.
 func TestFleetStale(t *testing.T) {
 	dir := fleetCopy(t, "shared-root")
-	bin := latticeBin(t)
+	bin := harness.LatticeBin(t)
 	editFile(t, filepath.Join(dir, "west", "payments.yaml"), "      checkout:\n        type: service\n        direction: inbound\n",
 		"      checkout-old:\n        type: service\n        direction: inbound\n        id: checkout-v1\n")
 
@@ -150,7 +152,7 @@ spec:
 			dir := fleetCopy(t, "shared-root")
 			writeFiles(t, dir, map[string]string{"fleet.yaml": tc.fleet})
 			before := snapshot(t, dir)
-			r := runIn(t, dir, nil, nil, latticeBin(t), "fleet", "inventory", "fleet.yaml")
+			r := runIn(t, dir, nil, nil, harness.LatticeBin(t), "fleet", "inventory", "fleet.yaml")
 			if r.code != 1 {
 				t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
 			}
@@ -171,7 +173,7 @@ spec:
 func TestFleetPlatformMismatch(t *testing.T) {
 	dir := fleetCopy(t, "federated")
 	editFile(t, filepath.Join(dir, "west", "platform.yaml"), "trustDomain: west.shop.example", "trustDomain: cluster.local")
-	r := runIn(t, dir, nil, nil, latticeBin(t), "fleet", "inventory", "fleet.yaml")
+	r := runIn(t, dir, nil, nil, harness.LatticeBin(t), "fleet", "inventory", "fleet.yaml")
 	if r.code != 1 || !strings.Contains(r.stderr, `west/platform.yaml:12: error: Platform platform: spec.cluster.trustDomain: "cluster.local", but the Fleet gives cluster west the trust domain "west.shop.example"`) {
 		t.Errorf("exit %d, want 1 with the Platform's line:\n%s", r.code, r.stderr)
 	}
@@ -182,11 +184,11 @@ func TestFleetPlatformMismatch(t *testing.T) {
 func TestFleetCheckNotListed(t *testing.T) {
 	dir := fleetCopy(t, "shared-root")
 	editFile(t, filepath.Join(dir, "west", "kustomization.yaml"), "  - fleet-inventory.yaml\n", "")
-	r := runIn(t, dir, nil, nil, latticeBin(t), "fleet", "check", "fleet.yaml")
+	r := runIn(t, dir, nil, nil, harness.LatticeBin(t), "fleet", "check", "fleet.yaml")
 	if r.code != 1 || !strings.Contains(r.stdout, "west/fleet-inventory.yaml: not read by the render of cluster west") {
 		t.Errorf("exit %d, want 1:\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = runIn(t, dir, nil, nil, latticeBin(t), "fleet", "inventory", "fleet.yaml")
+	r = runIn(t, dir, nil, nil, harness.LatticeBin(t), "fleet", "inventory", "fleet.yaml")
 	if r.code != 0 || !strings.Contains(r.stderr, "warning: the render of cluster west does not read") {
 		t.Errorf("inventory: exit %d, want 0 with a warning:\n%s", r.code, r.stderr)
 	}
@@ -201,13 +203,13 @@ func TestFleetFirstInventory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if r := runIn(t, dir, nil, nil, latticeBin(t), "fleet", "check", "fleet.yaml"); r.code != 1 || !strings.Contains(r.stdout, "missing") {
+	if r := runIn(t, dir, nil, nil, harness.LatticeBin(t), "fleet", "check", "fleet.yaml"); r.code != 1 || !strings.Contains(r.stdout, "missing") {
 		t.Errorf("check without inventories: exit %d, want 1:\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if r := runIn(t, dir, nil, nil, latticeBin(t), "fleet", "inventory", "fleet.yaml"); r.code != 0 {
+	if r := runIn(t, dir, nil, nil, harness.LatticeBin(t), "fleet", "inventory", "fleet.yaml"); r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
 	}
-	if r := runIn(t, dir, nil, nil, latticeBin(t), "fleet", "check", "fleet.yaml"); r.code != 0 {
+	if r := runIn(t, dir, nil, nil, harness.LatticeBin(t), "fleet", "check", "fleet.yaml"); r.code != 0 {
 		t.Errorf("check: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -218,12 +220,12 @@ func TestFleetKustomize(t *testing.T) {
 	for _, model := range fleetModels {
 		for _, cluster := range []string{"east", "west", "platform"} {
 			t.Run(model+"/"+cluster, func(t *testing.T) {
-				dir := filepath.Join(repoRoot, "examples", "fleet", model, cluster)
+				dir := filepath.Join(harness.RepoRoot(), "examples", "fleet", model, cluster)
 				out, stderr, err := kustomizeBuild(t, dir, execFlags...)
 				if err != nil {
 					t.Fatalf("kustomize build: %v\n%s", err, stderr)
 				}
-				checkFile(t, filepath.Join(dir, "expected.yaml"), []byte(out))
+				harness.CheckFile(t, filepath.Join(dir, "expected.yaml"), []byte(out))
 				if strings.Contains(out, "kind: FleetInventory") || strings.Contains(out, "kind: LatticeService") {
 					t.Error("a source or the inventory reached the output")
 				}
@@ -235,7 +237,7 @@ func TestFleetKustomize(t *testing.T) {
 // TestFleetGraph: `lattice graph` of one cluster draws the other clusters'
 // callers and callees in their own groups.
 func TestFleetGraph(t *testing.T) {
-	r := runIn(t, repoRoot, nil, nil, latticeBin(t), "graph", "examples/fleet/federated/west")
+	r := runIn(t, harness.RepoRoot(), nil, nil, harness.LatticeBin(t), "graph", "examples/fleet/federated/west")
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
 	}

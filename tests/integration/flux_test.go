@@ -1,4 +1,4 @@
-package tests
+package integration
 
 // Flux never runs plugins, so lattice renders in CI and publishes the
 // result with `lattice push` as an OCI artifact. This test pushes with the
@@ -17,13 +17,15 @@ import (
 
 	fluxoci "github.com/fluxcd/pkg/oci"
 	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 func TestFluxPullsPushedArtifact(t *testing.T) {
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
-	app := filepath.Join("examples", "flux", "deploy") // relative to repoRoot, where lattice runs
+	app := filepath.Join("examples", "flux", "deploy") // relative to harness.RepoRoot(), where lattice runs
 
 	const (
 		source   = "https://github.com/acme/shop"
@@ -31,7 +33,7 @@ func TestFluxPullsPushedArtifact(t *testing.T) {
 		created  = "2026-03-04T05:06:07Z"
 	)
 	url := "oci://" + host + "/shop/manifests:0123456"
-	push := runIn(t, repoRoot, nil, nil, latticeBin(t), "push", url, app,
+	push := runIn(t, harness.RepoRoot(), nil, nil, harness.LatticeBin(t), "push", url, app,
 		"--source="+source, "--revision="+revision, "--created="+created)
 	if push.code != 0 {
 		t.Fatalf("lattice push: exit %d\n%s", push.code, push.stderr)
@@ -58,7 +60,7 @@ func TestFluxPullsPushedArtifact(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("artifact files = %v, want manifests.yaml only", files)
 	}
-	render := runIn(t, repoRoot, nil, nil, latticeBin(t), "render", app)
+	render := runIn(t, harness.RepoRoot(), nil, nil, harness.LatticeBin(t), "render", app)
 	if render.code != 0 {
 		t.Fatal(render.stderr)
 	}

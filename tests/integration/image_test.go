@@ -1,4 +1,4 @@
-package tests
+package integration
 
 import (
 	"archive/tar"
@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 // sampleList is a ResourceList as kustomize sends it: one service with a
@@ -209,7 +211,7 @@ func imageFiles(t *testing.T, img v1.Image) map[string]imageFile {
 // there is no Docker daemon here to build the Dockerfile, so its promises
 // are read from it and compared with what tools/imagebuild builds.
 func TestDockerfileMatchesImagebuild(t *testing.T) {
-	data, err := os.ReadFile(repoRoot + "/Dockerfile")
+	data, err := os.ReadFile(harness.RepoRoot() + "/Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +242,7 @@ func TestImagebuildMultiPlatform(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "lattice")
 	writeFiles(t, filepath.Dir(bin), map[string]string{"lattice": "stand-in\n"})
 	build := func(out string) string {
-		res := runIn(t, repoRoot, nil, nil, "go", "run", "./tools/imagebuild", "-o", out,
+		res := runIn(t, harness.RepoRoot(), nil, nil, "go", "run", "./tools/imagebuild", "-o", out,
 			"-platforms", "linux/amd64,linux/arm64", "-binaries", "linux/amd64="+bin+",linux/arm64="+bin,
 			"-ca-bundle=", "-created", "2026-01-02T03:04:05Z")
 		if res.code != 0 {

@@ -1,4 +1,4 @@
-package tests
+package integration
 
 // kpt cannot be installed here (its module does not build from the module
 // proxy), so these tests reproduce what `kpt fn render` does around a
@@ -44,6 +44,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 const kptPkgPathAnnotation = "internal.config.kubernetes.io/package-path"
@@ -489,12 +491,12 @@ func kptPackage(t *testing.T) (parent, pkg string) {
 	t.Helper()
 	parent = t.TempDir()
 	pkg = filepath.Join(parent, "shop")
-	copyTree(t, filepath.Join(repoRoot, "examples", "kpt"), pkg)
+	copyTree(t, filepath.Join(harness.RepoRoot(), "examples", "kpt"), pkg)
 	return parent, pkg
 }
 
 func newKpt(t *testing.T, cwd string) *kpt {
-	return &kpt{allowExec: true, cwd: cwd, env: []string{"PATH=" + pathWith(filepath.Dir(latticeBin(t)))}}
+	return &kpt{allowExec: true, cwd: cwd, env: []string{"PATH=" + pathWith(filepath.Dir(harness.LatticeBin(t)))}}
 }
 
 func TestKptRenderExample(t *testing.T) {
@@ -557,7 +559,7 @@ func TestKptRenderExample(t *testing.T) {
 
 	// The package holds exactly what `lattice render` emits, plus the
 	// local-config sources.
-	stream := runIn(t, repoRoot, nil, nil, latticeBin(t), "render", "examples/kpt")
+	stream := runIn(t, harness.RepoRoot(), nil, nil, harness.LatticeBin(t), "render", "examples/kpt")
 	if stream.code != 0 {
 		t.Fatalf("lattice render: %s", stream.stderr)
 	}
@@ -663,7 +665,7 @@ func TestKptRenderImage(t *testing.T) {
 func TestKptNestedPackages(t *testing.T) {
 	parent := t.TempDir()
 	root := filepath.Join(parent, "platform")
-	copyTree(t, filepath.Join(repoRoot, "examples", "kpt"), root)
+	copyTree(t, filepath.Join(harness.RepoRoot(), "examples", "kpt"), root)
 	if err := os.Rename(filepath.Join(root, "services"), filepath.Join(root, "team")); err != nil {
 		t.Fatal(err)
 	}
@@ -749,7 +751,7 @@ func TestKptErrors(t *testing.T) {
 		},
 		{
 			name: "invalid service",
-			edit: map[string]string{"services/api.yaml": strings.Replace(readFile(t, filepath.Join(repoRoot, "examples/kpt/services/api.yaml")), "replicas", "replica", 1) +
+			edit: map[string]string{"services/api.yaml": strings.Replace(readFile(t, filepath.Join(harness.RepoRoot(), "examples/kpt/services/api.yaml")), "replicas", "replica", 1) +
 				"  replica: 2\n"},
 			wantErr:   "exit code 1",
 			wantPrint: []string{"[error] lattice.dev/v1alpha1/LatticeService/shop/api spec.replica: ", "unknown field"},
@@ -814,10 +816,10 @@ func TestKptRepositoryRoot(t *testing.T) {
 	parent := t.TempDir()
 	repo := filepath.Join(parent, "lattice")
 	for _, f := range []string{"Kptfile", ".krmignore", ".pre-commit-hooks.yaml"} {
-		writeFiles(t, repo, map[string]string{f: readFile(t, filepath.Join(repoRoot, f))})
+		writeFiles(t, repo, map[string]string{f: readFile(t, filepath.Join(harness.RepoRoot(), f))})
 	}
-	copyTree(t, filepath.Join(repoRoot, "examples", "kpt"), filepath.Join(repo, "examples", "kpt"))
-	copyTree(t, filepath.Join(repoRoot, "examples", "argocd"), filepath.Join(repo, "examples", "argocd"))
+	copyTree(t, filepath.Join(harness.RepoRoot(), "examples", "kpt"), filepath.Join(repo, "examples", "kpt"))
+	copyTree(t, filepath.Join(harness.RepoRoot(), "examples", "argocd"), filepath.Join(repo, "examples", "argocd"))
 	writeFiles(t, repo, map[string]string{
 		"tests/testdata/case/input.yaml": "apiVersion: lattice.dev/v1alpha1\nkind: LatticeService\nmetadata: {name: x}\nspec: {}\n",
 		"notes.yaml":                     "- not\n- a\n- resource\n",

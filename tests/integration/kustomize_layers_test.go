@@ -1,4 +1,4 @@
-package tests
+package integration
 
 // The two kinds of KRM function under the real kustomize binary
 // (kustomizeBin), in the layout docs/kustomize.md recommends: lattice in a
@@ -17,6 +17,8 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 // kustomizeLayout is docs/kustomize.md's layout: lattice in a base, an
@@ -25,7 +27,7 @@ func kustomizeLayout(t *testing.T, functionSpec string) string {
 	t.Helper()
 	dir := t.TempDir()
 	svc := func(name string) string {
-		return readFile(t, filepath.Join(repoRoot, "examples", "kpt", "services", name+".yaml"))
+		return readFile(t, filepath.Join(harness.RepoRoot(), "examples", "kpt", "services", name+".yaml"))
 	}
 	writeFiles(t, dir, map[string]string{
 		"base/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
@@ -54,7 +56,7 @@ metadata:
   dns:
     zones: [example.com]
 `,
-		"base/namespace.yaml": readFile(t, filepath.Join(repoRoot, "examples", "kpt", "namespace.yaml")),
+		"base/namespace.yaml": readFile(t, filepath.Join(harness.RepoRoot(), "examples", "kpt", "namespace.yaml")),
 		"base/web.yaml":       svc("web"),
 		"base/api.yaml":       svc("api"),
 		"overlays/prod/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
@@ -87,7 +89,7 @@ func indent(s, prefix string) string {
 func kustomizeRun(t *testing.T, dir string, env []string, flags ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(kustomizeBin(t), append(append([]string{"build"}, flags...), dir)...)
-	cmd.Env = append(append(os.Environ(), "PATH="+pathWith(filepath.Dir(latticeBin(t)))), env...)
+	cmd.Env = append(append(os.Environ(), "PATH="+pathWith(filepath.Dir(harness.LatticeBin(t)))), env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	if err := cmd.Run(); err != nil {

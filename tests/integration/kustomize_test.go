@@ -1,4 +1,4 @@
-package tests
+package integration
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 // These tests run the real kustomize binary with lattice as an exec KRM
@@ -19,7 +21,7 @@ func kustomizeBin(t testing.TB) string {
 	if k := os.Getenv("KUSTOMIZE"); k != "" {
 		return k
 	}
-	k, _ := filepath.Abs(filepath.Join(repoRoot, "bin", "kustomize"))
+	k, _ := filepath.Abs(filepath.Join(harness.RepoRoot(), "bin", "kustomize"))
 	if _, err := os.Stat(k); err == nil {
 		return k
 	}
@@ -33,7 +35,7 @@ func kustomizeBin(t testing.TB) string {
 
 func kustomizeBuild(t *testing.T, dir string, flags ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	bin := filepath.Dir(latticeBin(t))
+	bin := filepath.Dir(harness.LatticeBin(t))
 	args := append([]string{"build"}, flags...)
 	cmd := exec.Command(kustomizeBin(t), append(args, dir)...)
 	cmd.Env = append(os.Environ(), "PATH="+pathWith(bin))
@@ -48,11 +50,11 @@ var execFlags = []string{"--enable-alpha-plugins", "--enable-exec"}
 // TestKustomizeExamples builds every example with a kustomization and an
 // expected.yaml and compares the output byte for byte.
 func TestKustomizeExamples(t *testing.T) {
-	dirs, _ := filepath.Glob(filepath.Join(repoRoot, "examples", "*", "kustomization.yaml"))
+	dirs, _ := filepath.Glob(filepath.Join(harness.RepoRoot(), "examples", "*", "kustomization.yaml"))
 	n := 0
 	for _, k := range dirs {
 		dir := filepath.Dir(k)
-		if _, err := os.Stat(filepath.Join(dir, "expected.yaml")); err != nil && !*update {
+		if _, err := os.Stat(filepath.Join(dir, "expected.yaml")); err != nil && !harness.Update() {
 			continue
 		}
 		n++
@@ -61,7 +63,7 @@ func TestKustomizeExamples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("kustomize build: %v\n%s", err, stderr)
 			}
-			checkFile(t, filepath.Join(dir, "expected.yaml"), []byte(out))
+			harness.CheckFile(t, filepath.Join(dir, "expected.yaml"), []byte(out))
 			if strings.Contains(out, "kind: LatticeService") {
 				t.Error("a LatticeService reached the output")
 			}
@@ -114,7 +116,7 @@ spec:
 // LatticeService stays in the output, where `kubectl apply` rejects it
 // ("no matches for kind"), instead of an empty stream Argo CD would prune to.
 func TestKustomizeWithoutExec(t *testing.T) {
-	dir := filepath.Join(repoRoot, "examples", "commerce")
+	dir := filepath.Join(harness.RepoRoot(), "examples", "commerce")
 	out, _, err := kustomizeBuild(t, dir, "--enable-alpha-plugins")
 	if err != nil {
 		t.Logf("kustomize refused the build without --enable-exec (loud, as wanted): %v", err)

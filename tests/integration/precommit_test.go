@@ -1,4 +1,4 @@
-package tests
+package integration
 
 // pre-commit, for real: the Debian package's pre-commit (3.0.4 here;
 // `apt-get install -y pre-commit`, which .ci/run does) installs the hook
@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 func gitEnv(home string) []string {
@@ -39,9 +41,9 @@ func mustRun(t *testing.T, dir string, env []string, name string, args ...string
 func hookRepository(t *testing.T, env []string) (string, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "lattice")
-	files := mustRun(t, repoRoot, env, "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	files := mustRun(t, harness.RepoRoot(), env, "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
 	for _, f := range strings.Split(strings.TrimRight(files, "\x00"), "\x00") {
-		src := filepath.Join(repoRoot, f)
+		src := filepath.Join(harness.RepoRoot(), f)
 		st, err := os.Lstat(src)
 		if err != nil || !st.Mode().IsRegular() {
 			continue // deleted in the working tree, or not a file
@@ -69,7 +71,7 @@ func TestPreCommitHook(t *testing.T) {
 		t.Fatal("pre-commit is not installed; install it with `apt-get install -y pre-commit` (.ci/run does)")
 	}
 	home := t.TempDir()
-	modcache := strings.TrimSpace(mustRun(t, repoRoot, nil, "go", "env", "GOMODCACHE"))
+	modcache := strings.TrimSpace(mustRun(t, harness.RepoRoot(), nil, "go", "env", "GOMODCACHE"))
 	env := append(gitEnv(home),
 		"PRE_COMMIT_HOME="+filepath.Join(home, "pre-commit"),
 		// pre-commit sets GOPATH to the hook environment; keep the module
@@ -79,7 +81,7 @@ func TestPreCommitHook(t *testing.T) {
 	hooks, rev := hookRepository(t, env)
 
 	app := filepath.Join(t.TempDir(), "app")
-	copyTree(t, filepath.Join(repoRoot, "examples", "flux", "deploy"), app)
+	copyTree(t, filepath.Join(harness.RepoRoot(), "examples", "flux", "deploy"), app)
 	writeFiles(t, app, map[string]string{
 		".pre-commit-config.yaml": "repos:\n  - repo: " + hooks + "\n    rev: " + rev + "\n    hooks:\n      - id: lattice-check\n",
 		"README.md":               "# shop\n",

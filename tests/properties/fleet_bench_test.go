@@ -1,4 +1,4 @@
-package tests
+package properties
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 // service, 70% of them inside the service's own cluster, a quarter of the
 // services exported), from the property test's generator. Figures go to BENCHMARKS.md:
 //
-//	go test ./tests -run '^$' -bench Fleet -benchmem -count 5
+//	go test ./tests/properties -run '^$' -bench Fleet -benchmem -count 5
 
 const (
 	benchClusters   = 20

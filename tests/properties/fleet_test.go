@@ -10,8 +10,7 @@
 //     declaration so that lattice's resolution rules must find that target:
 //     cluster: is omitted only where the name is unambiguous, sometimes
 //     written where it is not needed.
-//   - got: the evaluator of mesh_property_test.go run on every cluster's
-//     output, with every workload of every cluster as a caller (its own
+//   - got: the evaluator (tests/istiosem) run on every cluster's output, with every workload of every cluster as a caller (its own
 //     trust domain), and, for a caller on another cluster, a route: a
 //     ServiceEntry in the caller's namespace of the caller's cluster for the
 //     callee's host, whose endpoint is the callee cluster's east-west
@@ -21,7 +20,7 @@
 // Requests are compared per (cluster, caller principal, callee, port,
 // method, path); routes are also checked the other way: no ServiceEntry
 // without an agreement behind it.
-package tests
+package properties
 
 import (
 	"bytes"
@@ -40,6 +39,8 @@ import (
 	"github.com/lattice-dev/lattice/pkg/fleet"
 	"github.com/lattice-dev/lattice/pkg/krm"
 	"github.com/lattice-dev/lattice/pkg/render"
+	"github.com/lattice-dev/lattice/tests/internal/harness"
+	"github.com/lattice-dev/lattice/tests/istiosem"
 )
 
 type fService struct {
@@ -253,7 +254,7 @@ func (f *fFleet) yaml(t testing.TB, c *fCluster) []byte {
 		doc, _ := serviceDoc(s.name, s.ns, s.ports, s.res)
 		docs = append(docs, doc)
 	}
-	return yamlStream(t, docs)
+	return harness.YAMLStream(t, docs)
 }
 
 // inventory is what `lattice fleet inventory` writes for the fleet.
@@ -328,7 +329,7 @@ type route struct{ cluster, ns, host, gateway, network, port, san string }
 func routes(t testing.TB, out []byte) (map[route]bool, map[string]bool) {
 	se, dr := map[route]bool{}, map[string]bool{}
 	for _, doc := range bytes.Split(out, []byte("\n---\n")) {
-		var o obj
+		var o map[string]any
 		if err := sigsyaml.Unmarshal(doc, &o); err != nil {
 			t.Fatal(err)
 		}
@@ -345,8 +346,8 @@ func routes(t testing.TB, out []byte) (map[route]bool, map[string]bool) {
 			for _, h := range strs(o, "spec", "hosts") {
 				for _, ep := range list(o, "spec", "endpoints") {
 					ports := map[string]string{}
-					for k, v := range get(ep, "ports").(obj) {
-						ports[k] = fmt.Sprint(v)
+					for k, v := range labels(ep, "ports") {
+						ports[k] = v
 					}
 					for _, p := range list(o, "spec", "ports") {
 						for _, san := range sans {
@@ -387,31 +388,34 @@ func TestFleetSoundness(t *testing.T) {
 				inputs[c.name] = f.yaml(t, c)
 			}
 			inv := f.inventory(t, inputs)
-			parsed := map[string]*cluster{}
+			parsed := map[string]*istiosem.Mesh{}
 			se := map[string]map[route]bool{}
 			dr := map[string]map[string]bool{}
 			// principal -> its service's cluster and namespace
 			home := map[string][2]string{}
 			var identities []string
 			for _, c := range f.clusters {
-				out, results, failed := renderStream(t, append(append(slices.Clone(inputs[c.name]), "---\n"...), inv...), c.name+".yaml")
+				out, results, failed := harness.RenderStream(t, append(append(slices.Clone(inputs[c.name]), "---\n"...), inv...), c.name+".yaml")
 				if failed {
 					t.Fatalf("cluster %s: render failed:\n%s", c.name, results)
 				}
 				if strings.Contains(results, "error") {
 					t.Fatalf("cluster %s: %s", c.name, results)
 				}
-				pc := parseCluster(t, out)
-				pc.td, pc.gateway = c.td, c.td+"/ns/edge/sa/edge-proxy"
+				pc := istiosem.New(c.td)
+				if err := pc.Load(out); err != nil {
+					t.Fatal(err)
+				}
+				checkEnrolled(t, pc)
 				parsed[c.name] = pc
 				se[c.name], dr[c.name] = routes(t, out)
-				for _, w := range pc.workloads {
-					if id := pc.identity(w); id != "" {
+				for _, w := range pc.Workloads() {
+					if id := pc.Identity(w); id != "" {
 						identities = append(identities, id)
-						if prev, dup := home[id]; dup && prev != [2]string{c.name, w.ns} {
+						if prev, dup := home[id]; dup && prev != [2]string{c.name, w.Namespace} {
 							t.Fatalf("identity %s on %s and %s: the generator must not share identities", id, prev[0], c.name)
 						}
-						home[id] = [2]string{c.name, w.ns}
+						home[id] = [2]string{c.name, w.Namespace}
 					}
 				}
 			}
@@ -419,8 +423,8 @@ func TestFleetSoundness(t *testing.T) {
 			got := map[string]bool{}
 			for _, c := range f.clusters {
 				pc := parsed[c.name]
-				pc.extra = identities
-				in, _ := pc.allowed(t)
+				extra := append([]string{c.td + "/ns/edge/sa/edge-proxy", c.td + "/ns/intruder/sa/intruder", ""}, identities...)
+				in := pc.Inbound(callers(pc, extra...), propMethods, propPaths)
 				for k := range in {
 					got[c.name+"|"+k] = true
 				}

@@ -1,4 +1,4 @@
-package tests
+package properties
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lattice-dev/lattice/tests/gen/synth"
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 // Hostile input (issue #8): each case runs through the built binary, in
@@ -132,42 +133,42 @@ func hostileCases() []hostileCase {
 }
 
 func TestHostileInputs(t *testing.T) {
-	latticeBin(t)
+	harness.LatticeBin(t)
 	for _, tc := range hostileCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			work := t.TempDir()
 			if err := os.WriteFile(filepath.Join(work, "input.yaml"), []byte(tc.input), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			render := runBinary(t, work, hostileTimeout, nil, "render", "input.yaml")
-			fn := runBinary(t, work, hostileTimeout, badResourceList([]byte(tc.input)))
-			for mode, r := range map[string]binRun{"render": render, "function": fn} {
-				t.Logf("%s mode: exit %d in %v, max RSS %d MiB", mode, r.code, r.elapsed.Round(time.Millisecond), r.maxRSS>>20)
-				if r.maxRSS > hostileMaxRSS {
-					t.Errorf("%s mode used %d MiB", mode, r.maxRSS>>20)
+			render := harness.RunBinary(t, work, hostileTimeout, nil, "render", "input.yaml")
+			fn := harness.RunBinary(t, work, hostileTimeout, harness.ResourceList([]byte(tc.input)))
+			for mode, r := range map[string]harness.BinRun{"render": render, "function": fn} {
+				t.Logf("%s mode: exit %d in %v, max RSS %d MiB", mode, r.Code, r.Elapsed.Round(time.Millisecond), r.MaxRSS>>20)
+				if r.MaxRSS > hostileMaxRSS {
+					t.Errorf("%s mode used %d MiB", mode, r.MaxRSS>>20)
 				}
-				if strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "goroutine ") {
-					t.Fatalf("%s mode crashed:\n%.2000s", mode, r.stderr)
+				if strings.Contains(r.Stderr, "panic") || strings.Contains(r.Stderr, "goroutine ") {
+					t.Fatalf("%s mode crashed:\n%.2000s", mode, r.Stderr)
 				}
 				if tc.ok {
-					if r.code != 0 {
-						t.Errorf("%s mode: exit %d for an input at the limit:\n%.2000s", mode, r.code, r.stderr)
+					if r.Code != 0 {
+						t.Errorf("%s mode: exit %d for an input at the limit:\n%.2000s", mode, r.Code, r.Stderr)
 					}
 					continue
 				}
-				if !regexp.MustCompile(tc.want).MatchString(r.stderr) {
-					t.Errorf("%s mode: stderr does not match %q:\n%.2000s", mode, tc.want, r.stderr)
+				if !regexp.MustCompile(tc.want).MatchString(r.Stderr) {
+					t.Errorf("%s mode: stderr does not match %q:\n%.2000s", mode, tc.want, r.Stderr)
 				}
-				if strings.Contains(r.stdout, "lattice.dev/derived-from") {
+				if strings.Contains(r.Stdout, "lattice.dev/derived-from") {
 					t.Errorf("%s mode printed derived objects", mode)
 				}
 			}
 			if !tc.ok {
-				if render.code != 1 || render.stdout != "" {
-					t.Errorf("lattice render: exit %d with %d bytes on stdout, want exit 1 and nothing", render.code, len(render.stdout))
+				if render.Code != 1 || render.Stdout != "" {
+					t.Errorf("lattice render: exit %d with %d bytes on stdout, want exit 1 and nothing", render.Code, len(render.Stdout))
 				}
-				if fn.code != 1 {
-					t.Errorf("function mode: exit %d, want 1 (or 2 for an unreadable ResourceList)", fn.code)
+				if fn.Code != 1 {
+					t.Errorf("function mode: exit %d, want 1 (or 2 for an unreadable ResourceList)", fn.Code)
 				}
 			}
 		})
@@ -180,7 +181,7 @@ func TestHostileInputs(t *testing.T) {
 // no network, and under strace, which lists every file it opens for
 // writing and every socket it makes.
 func TestNoAmbientAuthority(t *testing.T) {
-	bin := latticeBin(t)
+	bin := harness.LatticeBin(t)
 	dir := t.TempDir()
 	app := synth.Generate(synth.Options{Services: 20, Seed: 5})
 	if err := app.WriteDir(filepath.Join(dir, "app")); err != nil {
@@ -256,14 +257,14 @@ func TestNoAmbientAuthority(t *testing.T) {
 // documented ones (docs/limits.md, "Environment"). The Go runtime's own
 // (GOGC, GOMEMLIMIT, GODEBUG, GOMAXPROCS) are documented there too.
 func TestEnvironmentReads(t *testing.T) {
-	documented, err := os.ReadFile(filepath.Join(repoRoot, "docs", "limits.md"))
+	documented, err := os.ReadFile(filepath.Join(harness.RepoRoot(), "docs", "limits.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	call := regexp.MustCompile(`(?:os\.(?:Getenv|LookupEnv|Setenv|Unsetenv)|syscall\.Getenv)\(\s*("[^"]*"|[^)]*)\)|os\.(?:Environ|ExpandEnv|Clearenv)\(`)
 	var found []string
 	for _, root := range []string{"pkg", "fn"} {
-		err := filepath.WalkDir(filepath.Join(repoRoot, root), func(path string, d os.DirEntry, err error) error {
+		err := filepath.WalkDir(filepath.Join(harness.RepoRoot(), root), func(path string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 				return err
 			}
@@ -272,7 +273,7 @@ func TestEnvironmentReads(t *testing.T) {
 				return err
 			}
 			for _, m := range call.FindAllSubmatch(src, -1) {
-				rel, _ := filepath.Rel(repoRoot, path)
+				rel, _ := filepath.Rel(harness.RepoRoot(), path)
 				name := strings.Trim(string(m[1]), `"`)
 				if len(m[1]) == 0 || !bytes.HasPrefix(m[1], []byte(`"`)) {
 					t.Errorf("%s: %s reads the environment with a computed name or as a whole; name each variable", rel, m[0])

@@ -5,19 +5,22 @@
 //
 //   - want: the bilateral agreements, computed from the generator's own
 //     model of what each spec declares (not from pkg/graph);
-//   - got: an evaluator of Istio ambient semantics that reads only the
-//     rendered output — AuthorizationPolicies, plus what decides where they
-//     apply: Namespace enrollment labels, Deployments (pod labels and
-//     ServiceAccount = identity), Services (ports, istio.io/use-waypoint),
-//     waypoint Gateways and ServiceEntries.
+//   - got: tests/istiosem, an evaluator of Istio ambient semantics that
+//     reads only the rendered output — AuthorizationPolicies, plus what
+//     decides where they apply: Namespace enrollment labels, Deployments
+//     (pod labels and ServiceAccount = identity), Services (ports,
+//     istio.io/use-waypoint), waypoint Gateways and ServiceEntries.
 //
 // Every (caller identity, callee, port, method, path) and every
 // (caller identity, external host, port) is evaluated; the sets must be
 // equal: nothing over-permitted, nothing missing.
-package tests
+//
+// Package properties holds the tests of what holds for every input rather
+// than for one case: mesh and fleet soundness on random service graphs,
+// hostile inputs, a failed render returning its input.
+package properties
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -27,14 +30,14 @@ import (
 	"strings"
 	"testing"
 
-	sigsyaml "sigs.k8s.io/yaml"
+	"github.com/lattice-dev/lattice/tests/internal/harness"
+	"github.com/lattice-dev/lattice/tests/istiosem"
 )
 
 const (
 	propTrustDomain = "mesh.test"
 	propGateway     = propTrustDomain + "/ns/edge/sa/edge-proxy"
 	propIntruder    = propTrustDomain + "/ns/intruder/sa/intruder"
-	propRoot        = "istio-system"
 )
 
 var (
@@ -296,7 +299,7 @@ func (g *mGraph) yaml(t testing.TB) []byte {
 		}
 		docs = append(docs, doc)
 	}
-	return yamlStream(t, docs)
+	return harness.YAMLStream(t, docs)
 }
 
 // serviceDoc is a generated LatticeService; spec is its spec, for the
@@ -319,22 +322,6 @@ func serviceDoc(name, ns string, ports []mPort, res map[string]any) (doc, spec m
 	spec = map[string]any{"workload": w}
 	return map[string]any{"apiVersion": "lattice.dev/v1alpha1", "kind": "LatticeService",
 		"metadata": map[string]any{"name": name, "namespace": ns}, "spec": spec}, spec
-}
-
-// yamlStream writes docs as one YAML stream.
-func yamlStream(t testing.TB, docs []any) []byte {
-	var buf bytes.Buffer
-	for i, d := range docs {
-		b, err := sigsyaml.Marshal(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i > 0 {
-			buf.WriteString("---\n")
-		}
-		buf.Write(b)
-	}
-	return buf.Bytes()
 }
 
 // admits reports whether a caller's declarations on a callee (nil rules:
@@ -430,417 +417,6 @@ func endpointHostPort(e string) (string, string) {
 	return host, port
 }
 
-// ---- the evaluator: Istio ambient semantics over the rendered objects ----
-
-type obj = map[string]any
-
-func get(o any, path ...string) any {
-	for _, p := range path {
-		m, ok := o.(obj)
-		if !ok {
-			return nil
-		}
-		o = m[p]
-	}
-	return o
-}
-
-func str(o any, path ...string) string { s, _ := get(o, path...).(string); return s }
-func list(o any, path ...string) []any { l, _ := get(o, path...).([]any); return l }
-func strs(o any, path ...string) []string {
-	var out []string
-	for _, v := range list(o, path...) {
-		out = append(out, fmt.Sprint(v))
-	}
-	return out
-}
-func labels(o any, path ...string) map[string]string {
-	out := map[string]string{}
-	if m, ok := get(o, path...).(obj); ok {
-		for k, v := range m {
-			out[k] = fmt.Sprint(v)
-		}
-	}
-	return out
-}
-
-type cluster struct {
-	// td is the cluster's trust domain; gateway its platform gateway's
-	// identity; extra are callers from other clusters (fleet tests).
-	td, gateway string
-	extra       []string
-	enrolled    map[string]bool
-	workloads   []workload
-	services    []service
-	waypoints   map[string]map[string]string // ns/name -> pod labels
-	policies    []*policy
-	entries     []obj
-}
-
-type workload struct {
-	ns, name, sa string
-	labels       map[string]string
-	ports        []string
-}
-
-type service struct {
-	ns, name string
-	labels   map[string]string
-	selector map[string]string
-	ports    map[string]string // target port -> service port
-}
-
-// policy is an AuthorizationPolicy read once from the output. Fields the
-// evaluator does not model make a rule fail closed (unknown).
-type policy struct {
-	name, ns   string
-	action     string
-	selector   map[string]string // nil: no selector
-	targetRefs []targetRef
-	hasRules   bool
-	rules      []prule
-}
-
-type targetRef struct{ group, kind, name string }
-
-type prule struct {
-	from    []psource // nil: any source
-	to      []poperation
-	unknown bool
-}
-
-type psource struct {
-	principals, namespaces []string
-	hasPrincipals, hasNS   bool
-	unknown                bool
-}
-
-type poperation struct {
-	ports, methods, paths          []string
-	hasPorts, hasMethods, hasPaths bool
-	unknown                        bool
-}
-
-func parsePolicy(o obj) *policy {
-	p := &policy{name: str(o, "metadata", "name"), ns: str(o, "metadata", "namespace"), action: str(o, "spec", "action")}
-	if sel := get(o, "spec", "selector"); sel != nil {
-		p.selector = labels(sel, "matchLabels")
-	}
-	for _, r := range list(o, "spec", "targetRefs") {
-		p.targetRefs = append(p.targetRefs, targetRef{str(r, "group"), str(r, "kind"), str(r, "name")})
-	}
-	if get(o, "spec", "targetRef") != nil {
-		p.targetRefs = append(p.targetRefs, targetRef{kind: "unsupported"})
-	}
-	for _, r := range list(o, "spec", "rules") {
-		pr := prule{unknown: len(list(r, "when")) > 0}
-		for _, f := range list(r, "from") {
-			var src psource
-			for k := range get(f, "source").(obj) {
-				switch k {
-				case "principals":
-					src.principals, src.hasPrincipals = strs(f, "source", k), true
-				case "namespaces":
-					src.namespaces, src.hasNS = strs(f, "source", k), true
-				default:
-					src.unknown = true
-				}
-			}
-			pr.from = append(pr.from, src)
-		}
-		for _, t := range list(r, "to") {
-			var op poperation
-			for k := range get(t, "operation").(obj) {
-				switch k {
-				case "ports":
-					op.ports, op.hasPorts = strs(t, "operation", k), true
-				case "methods":
-					op.methods, op.hasMethods = strs(t, "operation", k), true
-				case "paths":
-					op.paths, op.hasPaths = strs(t, "operation", k), true
-				default:
-					op.unknown = true
-				}
-			}
-			pr.to = append(pr.to, op)
-		}
-		p.rules = append(p.rules, pr)
-	}
-	p.hasRules = len(p.rules) > 0
-	return p
-}
-
-func parseCluster(t testing.TB, out []byte) *cluster {
-	c := &cluster{td: propTrustDomain, gateway: propGateway, enrolled: map[string]bool{}, waypoints: map[string]map[string]string{}}
-	for _, doc := range bytes.Split(out, []byte("\n---\n")) {
-		var o obj
-		if err := sigsyaml.Unmarshal(doc, &o); err != nil {
-			t.Fatal(err)
-		}
-		ns := str(o, "metadata", "namespace")
-		switch str(o, "kind") {
-		case "Namespace":
-			c.enrolled[str(o, "metadata", "name")] = labels(o, "metadata", "labels")["istio.io/dataplane-mode"] == "ambient"
-		case "Deployment":
-			w := workload{ns: ns, name: str(o, "metadata", "name"), sa: str(o, "spec", "template", "spec", "serviceAccountName"),
-				labels: labels(o, "spec", "template", "metadata", "labels")}
-			for _, ctr := range list(o, "spec", "template", "spec", "containers") {
-				for _, p := range list(ctr, "ports") {
-					w.ports = append(w.ports, fmt.Sprint(get(p, "containerPort")))
-				}
-			}
-			c.workloads = append(c.workloads, w)
-		case "Service":
-			s := service{ns: ns, name: str(o, "metadata", "name"), labels: labels(o, "metadata", "labels"), selector: labels(o, "spec", "selector"), ports: map[string]string{}}
-			for _, p := range list(o, "spec", "ports") {
-				s.ports[fmt.Sprint(get(p, "targetPort"))] = fmt.Sprint(get(p, "port"))
-			}
-			c.services = append(c.services, s)
-		case "Gateway":
-			if str(o, "spec", "gatewayClassName") == "istio-waypoint" {
-				l := labels(o, "metadata", "labels")
-				l["gateway.networking.k8s.io/gateway-name"] = str(o, "metadata", "name")
-				c.waypoints[ns+"/"+str(o, "metadata", "name")] = l
-			}
-		case "AuthorizationPolicy":
-			c.policies = append(c.policies, parsePolicy(o))
-		case "ServiceEntry":
-			c.entries = append(c.entries, o)
-		}
-	}
-	return c
-}
-
-func selects(sel, labels map[string]string) bool {
-	for k, v := range sel {
-		if labels[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// istioMatch is Istio's string match: exact, "prefix*", "*suffix" or "*".
-func istioMatch(pattern, v string) bool {
-	switch {
-	case pattern == "*":
-		return v != ""
-	case strings.HasSuffix(pattern, "*"):
-		return strings.HasPrefix(v, strings.TrimSuffix(pattern, "*"))
-	case strings.HasPrefix(pattern, "*"):
-		return strings.HasSuffix(v, strings.TrimPrefix(pattern, "*"))
-	}
-	return pattern == v
-}
-
-func anyMatch(patterns []string, v string) bool {
-	return slices.ContainsFunc(patterns, func(p string) bool { return istioMatch(p, v) })
-}
-
-type request struct {
-	principal, port, method, path string
-	l7                            bool // evaluated by a waypoint, which reads HTTP
-}
-
-func (r prule) matches(q request) bool {
-	if r.unknown {
-		return false
-	}
-	fromOK := len(r.from) == 0
-	for _, src := range r.from {
-		_, rest, _ := strings.Cut(q.principal, "/ns/")
-		ns, _, _ := strings.Cut(rest, "/")
-		fromOK = fromOK || !src.unknown &&
-			(!src.hasPrincipals || anyMatch(src.principals, q.principal)) &&
-			(!src.hasNS || q.principal != "" && anyMatch(src.namespaces, ns))
-	}
-	if !fromOK {
-		return false
-	}
-	toOK := len(r.to) == 0
-	for _, op := range r.to {
-		// ztunnel cannot read methods or paths: such ALLOW rules never match.
-		toOK = toOK || !op.unknown &&
-			(!op.hasPorts || slices.Contains(op.ports, q.port)) &&
-			(!op.hasMethods || q.l7 && slices.Contains(op.methods, q.method)) &&
-			(!op.hasPaths || q.l7 && anyMatch(op.paths, q.path))
-	}
-	return toOK
-}
-
-// decide applies ALLOW semantics: no applicable policy allows everything,
-// otherwise some rule of some policy must match.
-func decide(t testing.TB, policies []*policy, q request) bool {
-	if len(policies) == 0 {
-		return true
-	}
-	for _, p := range policies {
-		if p.action != "" && p.action != "ALLOW" {
-			t.Fatalf("unexpected action %s in %s", p.action, p.name)
-		}
-		for _, r := range p.rules {
-			if r.matches(q) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// ztunnelPolicies are the policies ztunnel applies to a pod: root-namespace
-// and own-namespace policies without targetRefs whose selector (if any)
-// matches.
-func (c *cluster) ztunnelPolicies(ns string, podLabels map[string]string) []*policy {
-	var out []*policy
-	for _, p := range c.policies {
-		if (p.ns != ns && p.ns != propRoot) || len(p.targetRefs) > 0 {
-			continue
-		}
-		if p.selector != nil && !selects(p.selector, podLabels) {
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-// waypointPolicies are the policies a waypoint applies to traffic for the
-// target (kind Service or ServiceEntry, name) in ns.
-func (c *cluster) waypointPolicies(ns, kind, group, name, waypoint string) []*policy {
-	var out []*policy
-	for _, p := range c.policies {
-		for _, ref := range p.targetRefs {
-			if p.ns == ns && ref.kind == kind && (ref.group == group || (kind == "Service" && ref.group == "core")) && ref.name == name ||
-				p.ns == ns && ref.kind == "Gateway" && ref.name == waypoint ||
-				p.ns == propRoot && ref.kind == "GatewayClass" && ref.name == "istio-waypoint" {
-				out = append(out, p)
-				break
-			}
-		}
-	}
-	return out
-}
-
-func (c *cluster) identity(w workload) string {
-	if !c.enrolled[w.ns] {
-		return "" // outside the mesh: no identity
-	}
-	return c.td + "/ns/" + w.ns + "/sa/" + w.sa
-}
-
-// allowed computes every allowed inbound request and egress connection.
-func (c *cluster) allowed(t testing.TB) (inbound, egress map[string]bool) {
-	inbound, egress = map[string]bool{}, map[string]bool{}
-	callers := append([]string{c.gateway, c.td + "/ns/intruder/sa/intruder", ""}, c.extra...)
-	for _, w := range c.workloads {
-		callers = append(callers, c.identity(w))
-	}
-	slices.Sort(callers)
-	callers = slices.Compact(callers)
-	// A caller reaches a waypoint if ztunnel in front of it admits HBONE.
-	reach := map[string]bool{}
-	toWaypoint := func(ns, name, caller string) bool {
-		k := ns + "/" + name + "|" + caller
-		if v, ok := reach[k]; ok {
-			return v
-		}
-		l, ok := c.waypoints[ns+"/"+name]
-		v := ok && c.enrolled[ns] && decide(t, c.ztunnelPolicies(ns, l), request{principal: caller, port: "15008"})
-		reach[k] = v
-		return v
-	}
-	add := func(caller string, w workload, port, m, p string) {
-		inbound[strings.Join([]string{caller, w.ns + "/" + w.name, port, m, p}, "|")] = true
-	}
-	for _, w := range c.workloads {
-		if !c.enrolled[w.ns] {
-			t.Errorf("namespace %s of %s/%s is not enrolled: its pods are unprotected", w.ns, w.ns, w.name)
-			continue
-		}
-		ports := append(slices.Clone(w.ports), "1") // plus a port nobody declared
-		pod := c.ztunnelPolicies(w.ns, w.labels)
-		type front struct {
-			service
-			waypoint string
-			l7       []*policy
-		}
-		var fronts []front
-		for _, s := range c.services {
-			if wp := s.labels["istio.io/use-waypoint"]; s.ns == w.ns && len(s.selector) > 0 && selects(s.selector, w.labels) && wp != "" {
-				fronts = append(fronts, front{s, wp, c.waypointPolicies(s.ns, "Service", "", s.name, wp)})
-			}
-		}
-		for _, caller := range callers {
-			for _, port := range ports {
-				if decide(t, pod, request{principal: caller, port: port}) {
-					// ztunnel admits the caller straight to the pod: any request.
-					for _, m := range propMethods {
-						for _, p := range propPaths {
-							add(caller, w, port, m, p)
-						}
-					}
-					continue
-				}
-				// Otherwise only through a Service routed to a waypoint.
-				for _, f := range fronts {
-					sport, ok := f.ports[port]
-					if !ok || !toWaypoint(f.ns, f.waypoint, caller) ||
-						!decide(t, pod, request{principal: c.td + "/ns/" + f.ns + "/sa/" + f.waypoint, port: port}) {
-						continue
-					}
-					for _, m := range propMethods {
-						for _, p := range propPaths {
-							if decide(t, f.l7, request{principal: caller, port: sport, method: m, path: p, l7: true}) {
-								add(caller, w, port, m, p)
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	// Egress: a caller's traffic to a host goes through the ServiceEntries
-	// visible in its namespace.
-	for _, se := range c.entries {
-		sens, name := str(se, "metadata", "namespace"), str(se, "metadata", "name")
-		export := strs(se, "spec", "exportTo")
-		hosts := strs(se, "spec", "addresses")
-		if len(hosts) == 0 {
-			hosts = strs(se, "spec", "hosts")
-		}
-		wp := labels(se, "metadata", "labels")["istio.io/use-waypoint"]
-		var pols []*policy
-		if wp != "" {
-			pols = c.waypointPolicies(sens, "ServiceEntry", "networking.istio.io", name, wp)
-		}
-		var ports []string
-		for _, p := range list(se, "spec", "ports") {
-			ports = append(ports, fmt.Sprint(get(p, "number")))
-		}
-		for _, w := range c.workloads {
-			caller := c.identity(w)
-			if caller == "" || sens != w.ns && len(export) > 0 && !slices.Contains(export, "*") && !slices.Contains(export, w.ns) {
-				continue // exported elsewhere only ("." is its own namespace)
-			}
-			for _, port := range append(ports, "1") {
-				if !slices.Contains(ports, port) {
-					continue // the entry does not cover the port
-				}
-				ok := true // not mediated by a waypoint: nothing checks it
-				if wp != "" {
-					ok = toWaypoint(sens, wp, caller) && decide(t, pols, request{principal: caller, port: port, l7: true, method: "GET", path: "/"})
-				}
-				if ok {
-					for _, host := range hosts {
-						egress[strings.Join([]string{caller, host, port}, "|")] = true
-					}
-				}
-			}
-		}
-	}
-	return inbound, egress
-}
-
 // ---- the property ----
 
 func TestMeshSoundness(t *testing.T) {
@@ -858,39 +434,68 @@ func TestMeshSoundness(t *testing.T) {
 		largest = max(largest, len(g.services))
 		t.Run(fmt.Sprintf("seed-%d", seed), func(t *testing.T) {
 			t.Parallel()
-			out, results, failed := renderStream(t, g.yaml(t), "input.yaml")
+			out, results, failed := harness.RenderStream(t, g.yaml(t), "input.yaml")
 			if failed {
 				t.Fatalf("render failed:\n%s", results)
 			}
-			c := parseCluster(t, out)
-			checkPrincipals(t, c)
+			m := istiosem.New(propTrustDomain)
+			if err := m.Load(out); err != nil {
+				t.Fatal(err)
+			}
+			checkPolicies(t, m)
+			checkEnrolled(t, m)
 			wantIn, wantEg := g.want()
-			gotIn, gotEg := c.allowed(t)
+			gotIn := m.Inbound(callers(m, propGateway, propIntruder, ""), propMethods, propPaths)
 			diff(t, "inbound", gotIn, wantIn)
-			diff(t, "egress", gotEg, wantEg)
+			diff(t, "egress", m.Egress(), wantEg)
 			t.Logf("%d services in %d namespaces: %d allowed requests, %d egress grants, %d AuthorizationPolicies",
-				len(g.services), len(g.namespaces), len(wantIn), len(wantEg), len(c.policies))
+				len(g.services), len(g.namespaces), len(wantIn), len(wantEg), len(m.Policies()))
 		})
 	}
 	t.Logf("%d graphs, largest %d services", seeds, largest)
 }
 
-// checkPrincipals: every principal the render emits is an exact identity
-// of the trust domain; a pattern would widen a policy beyond its edges.
-func checkPrincipals(t testing.TB, c *cluster) {
-	for _, p := range c.policies {
-		for _, rule := range p.rules {
-			for _, src := range rule.from {
-				for _, pr := range src.principals {
+// callers are the identities to try: every workload's, plus extra (the
+// gateway, an intruder, and "" for a caller outside the mesh).
+func callers(m *istiosem.Mesh, extra ...string) []string {
+	out := slices.Clone(extra)
+	for _, w := range m.Workloads() {
+		out = append(out, m.Identity(w))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// checkPolicies: lattice emits only ALLOW policies, and every principal
+// they name is an exact identity of the trust domain; a pattern would
+// widen a policy beyond its edges.
+func checkPolicies(t testing.TB, m *istiosem.Mesh) {
+	for _, p := range m.Policies() {
+		if p.Action != "" && p.Action != "ALLOW" {
+			t.Errorf("%s/%s: unexpected action %s", p.Namespace, p.Name, p.Action)
+		}
+		for _, rule := range p.Rules {
+			for _, src := range rule.From {
+				for _, pr := range src.Principals {
 					parts := strings.Split(pr, "/")
-					if strings.Contains(pr, "*") || len(parts) != 5 || parts[0] != propTrustDomain || parts[1] != "ns" || parts[3] != "sa" {
-						t.Errorf("%s admits %q, not an exact principal", p.name, pr)
+					if strings.Contains(pr, "*") || len(parts) != 5 || parts[0] != m.TrustDomain || parts[1] != "ns" || parts[3] != "sa" {
+						t.Errorf("%s admits %q, not an exact principal", p.Name, pr)
 					}
 				}
-				if src.hasNS || src.unknown {
-					t.Errorf("%s admits sources by more than principal", p.name)
+				if src.HasNamespaces || src.Unknown {
+					t.Errorf("%s admits sources by more than principal", p.Name)
 				}
 			}
+		}
+	}
+}
+
+// checkEnrolled: every workload's namespace is in the mesh; a pod outside
+// it would be unprotected.
+func checkEnrolled(t testing.TB, m *istiosem.Mesh) {
+	for _, w := range m.Workloads() {
+		if !m.Enrolled(w.Namespace) {
+			t.Errorf("namespace %s of %s is not enrolled: its pods are unprotected", w.Namespace, w.Ref())
 		}
 	}
 }

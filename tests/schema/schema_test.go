@@ -1,4 +1,7 @@
-package tests
+// Package schema keeps what is generated from the API types in sync with
+// them: the CRDs (config/crd), the JSON Schemas (config/jsonschema) and the
+// reference docs (docs/reference). `make schemas` regenerates all three.
+package schema
 
 import (
 	"encoding/json"
@@ -11,12 +14,14 @@ import (
 	"testing"
 
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/lattice-dev/lattice/tests/internal/harness"
 )
 
 // The CRDs under config/crd are generated from the Go types with
 // controller-gen, and the JSON Schemas under config/jsonschema from the
 // CRDs. Editors, kubectl explain and the API server then enforce the same
-// schema the renderer decodes. `go test ./tests -run Schema -update`
+// schema the renderer decodes. `make schemas`
 // regenerates both.
 
 const controllerGen = "sigs.k8s.io/controller-tools/cmd/controller-gen@v0.20.1"
@@ -24,16 +29,16 @@ const controllerGen = "sigs.k8s.io/controller-tools/cmd/controller-gen@v0.20.1"
 func TestCRDsInSync(t *testing.T) {
 	tmp := t.TempDir()
 	cmd := exec.Command("go", "run", controllerGen, "crd", "paths=./pkg/api/...", "output:crd:dir="+tmp)
-	cmd.Dir = repoRoot
+	cmd.Dir = harness.RepoRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("controller-gen: %v\n%s", err, out)
 	}
 	generated, _ := filepath.Glob(filepath.Join(tmp, "*.yaml"))
-	committed, _ := filepath.Glob(filepath.Join(repoRoot, "config", "crd", "*.yaml"))
+	committed, _ := filepath.Glob(filepath.Join(harness.RepoRoot(), "config", "crd", "*.yaml"))
 	if len(generated) == 0 {
 		t.Fatal("controller-gen wrote no CRD")
 	}
-	if len(generated) != len(committed) && !*update {
+	if len(generated) != len(committed) && !harness.Update() {
 		t.Errorf("controller-gen wrote %d CRDs, config/crd has %d", len(generated), len(committed))
 	}
 	for _, g := range generated {
@@ -41,7 +46,7 @@ func TestCRDsInSync(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkFile(t, filepath.Join(repoRoot, "config", "crd", filepath.Base(g)), got)
+		harness.CheckFile(t, filepath.Join(harness.RepoRoot(), "config", "crd", filepath.Base(g)), got)
 	}
 }
 
@@ -61,7 +66,7 @@ type crdSchema struct {
 
 func loadCRDs(t *testing.T) []crdSchema {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(repoRoot, "config", "crd", "*.yaml"))
+	files, _ := filepath.Glob(filepath.Join(harness.RepoRoot(), "config", "crd", "*.yaml"))
 	if len(files) == 0 {
 		t.Fatal("no CRDs in config/crd")
 	}
@@ -95,7 +100,7 @@ func TestJSONSchemasInSync(t *testing.T) {
 				t.Fatal(err)
 			}
 			name := strings.ToLower(crd.Spec.Names.Kind) + "_" + v.Name + ".json"
-			checkFile(t, filepath.Join(repoRoot, "config", "jsonschema", name), append(out, '\n'))
+			harness.CheckFile(t, filepath.Join(harness.RepoRoot(), "config", "jsonschema", name), append(out, '\n'))
 		}
 	}
 }
@@ -144,7 +149,7 @@ func TestReferenceDocsInSync(t *testing.T) {
 		v := crd.Spec.Versions[0]
 		var b strings.Builder
 		fmt.Fprintf(&b, "# %s reference\n\n", crd.Spec.Names.Kind)
-		fmt.Fprintf(&b, "<!-- Generated from config/crd by `go test ./tests -run ReferenceDocs -update`; do not edit. -->\n\n")
+		fmt.Fprintf(&b, "<!-- Generated from config/crd by `go test ./tests/schema -run ReferenceDocs -update`; do not edit. -->\n\n")
 		fmt.Fprintf(&b, "`apiVersion: %s/%s`, `kind: %s`\n\n", crd.Spec.Group, v.Name, crd.Spec.Names.Kind)
 		if d, _ := v.Schema.OpenAPIV3Schema["description"].(string); d != "" {
 			b.WriteString(oneParagraph(d) + "\n\n")
@@ -155,7 +160,7 @@ func TestReferenceDocsInSync(t *testing.T) {
 			docRows(&b, spec, "spec", true)
 		}
 		name := strings.ToLower(crd.Spec.Names.Kind) + ".md"
-		checkFile(t, filepath.Join(repoRoot, "docs", "reference", name), []byte(b.String()))
+		harness.CheckFile(t, filepath.Join(harness.RepoRoot(), "docs", "reference", name), []byte(b.String()))
 	}
 }
 
