@@ -14,30 +14,6 @@ import (
 	"github.com/lattice-dev/lattice/pkg/graph"
 )
 
-func meshService(ref string, ports map[string]int32, res map[string]v1alpha1.Resource) *v1alpha1.LatticeService {
-	ns, name, _ := strings.Cut(ref, "/")
-	s := &v1alpha1.LatticeService{}
-	s.Name, s.Namespace = name, ns
-	s.Spec.Workload.Resources = res
-	if len(ports) > 0 {
-		s.Spec.Workload.Service = &v1alpha1.ServiceSpec{Ports: map[string]v1alpha1.ServicePort{}}
-		for n, p := range ports {
-			s.Spec.Workload.Service.Ports[n] = v1alpha1.ServicePort{Port: p}
-		}
-	}
-	v1alpha1.DefaultService(s)
-	return s
-}
-
-func meshPlatform(mut func(*v1alpha1.PlatformSpec)) *v1alpha1.Platform {
-	p := &v1alpha1.Platform{}
-	if mut != nil {
-		mut(&p.Spec)
-	}
-	v1alpha1.DefaultPlatform(p)
-	return p
-}
-
 // policies derives Mesh for ref and indexes the AuthorizationPolicies by
 // name prefix (allow-to, allow-wp-to, allow-l7-to, allow-fqdn).
 func policies(t *testing.T, p *v1alpha1.Platform, ref string, services ...*v1alpha1.LatticeService) map[string]*istiosecurityv1.AuthorizationPolicy {
