@@ -5,7 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	securityv1 "istio.io/api/security/v1"
+	typev1beta1 "istio.io/api/type/v1beta1"
 	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
@@ -177,5 +180,56 @@ func TestInboundPolicies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInboundPolicyObjects pins the whole objects for one callee with a
+// plain caller, an L7-restricted caller and an ingress.
+func TestInboundPolicyObjects(t *testing.T) {
+	h := Hash("shop", "api")
+	ap := func(name string) *istiosecurityv1.AuthorizationPolicy {
+		return &istiosecurityv1.AuthorizationPolicy{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "AuthorizationPolicy"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Labels: Labels("api")},
+		}
+	}
+	from := func(principals ...string) []*securityv1.Rule_From {
+		return []*securityv1.Rule_From{{Source: &securityv1.Source{Principals: principals}}}
+	}
+	ports := func(ps ...string) []*securityv1.Rule_To {
+		return []*securityv1.Rule_To{{Operation: &securityv1.Operation{Ports: ps}}}
+	}
+	allowTo := ap("allow-to-" + h)
+	allowTo.Spec.Selector = &typev1beta1.WorkloadSelector{MatchLabels: Selector("api")}
+	allowTo.Spec.Rules = []*securityv1.Rule{
+		{From: from("cluster.local/ns/shop/sa/batch"), To: ports("8080")},
+		{From: from("cluster.local/ns/gateway-system/sa/platform-gateway-istio"), To: ports("8080")},
+	}
+	allowWP := ap("allow-wp-to-" + h)
+	allowWP.Spec.Selector = &typev1beta1.WorkloadSelector{MatchLabels: Selector("api")}
+	allowWP.Spec.Rules = []*securityv1.Rule{{From: from("cluster.local/ns/shop/sa/shop-waypoint"), To: ports("8080")}}
+	allowL7 := ap("allow-l7-to-" + h)
+	allowL7.Spec.TargetRefs = []*typev1beta1.PolicyTargetReference{{Kind: "Service", Name: "api"}}
+	allowL7.Spec.Rules = []*securityv1.Rule{
+		{From: from("cluster.local/ns/shop/sa/batch")},
+		{From: from("cluster.local/ns/shop/sa/web"), To: []*securityv1.Rule_To{{Operation: &securityv1.Operation{Methods: []string{"GET"}, Paths: []string{"/api/*"}}}}},
+	}
+	want := []Derived{
+		{Object: allowTo, Sources: []string{"shop/api"}, Reason: "spec.workload.resources"},
+		{Object: allowWP, Sources: []string{"shop/api"}, Reason: "spec.workload.resources"},
+		{Object: allowL7, Sources: []string{"shop/api"}, Reason: "spec.workload.resources"},
+	}
+	out := v1alpha1.Resource{Direction: v1alpha1.DirectionOutbound}
+	services := []*v1alpha1.LatticeService{
+		service("shop/api", withPorts(map[string]int32{"http": 8080}), withIngress(v1alpha1.IngressSpec{Hostname: "api.example.com"}),
+			withResources(map[string]v1alpha1.Resource{
+				"web":   {Direction: v1alpha1.DirectionInbound, Rules: []v1alpha1.L7Rule{{Methods: []string{"GET"}, Paths: []string{"/api/*"}}}},
+				"batch": {Direction: v1alpha1.DirectionInbound},
+			})),
+		service("shop/web", withResources(map[string]v1alpha1.Resource{"api": out})),
+		service("shop/batch", withResources(map[string]v1alpha1.Resource{"api": out})),
+	}
+	if d := diff(want, inboundPolicies(input(t, nil, "shop/api", services...))); d != "" {
+		t.Errorf("allow-to admits unrestricted callers and the gateway on the target ports (ztunnel); with an L7 caller, allow-wp-to admits the waypoint and allow-l7-to (on the Service, at the waypoint) lists every caller, with its rules (-want +got):\n%s", d)
 	}
 }

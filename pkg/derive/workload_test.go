@@ -34,7 +34,7 @@ func TestServiceAccount(t *testing.T) {
 	}
 }
 
-func TestService(t *testing.T) {
+func TestServiceObject(t *testing.T) {
 	svc := func(labels map[string]string, ports ...corev1.ServicePort) *corev1.Service {
 		return &corev1.Service{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
