@@ -152,6 +152,16 @@ func TestAllowed(t *testing.T) {
 			docs:   []string{policy("shop", "deny", "  action: DENY\n  rules: [{from: [{source: {namespaces: [jobs]}}]}]\n")},
 			ask:    ask{web, "shop/api", "8080", get}, want: true, why: "no ALLOW policy applies and no DENY rule matches",
 		},
+		"custom-fails-closed": {
+			reason: "CUSTOM delegates to an external authorizer the evaluator does not model: a matching CUSTOM rule denies",
+			docs:   []string{policy("shop", "ext", "  action: CUSTOM\n  rules: [{to: [{operation: {ports: [\"8080\"]}}]}]\n")},
+			ask:    ask{web, "shop/api", "8080", get}, want: false, why: "a CUSTOM rule matches",
+		},
+		"audit-no-effect": {
+			reason: "AUDIT policies only log: they neither allow nor deny",
+			docs:   []string{policy("shop", "audit", "  action: AUDIT\n  rules: [{}]\n")},
+			ask:    ask{web, "shop/api", "8080", get}, want: true, why: "no ALLOW policy applies",
+		},
 		"ztunnel-allow-l7": {
 			reason: "ztunnel cannot read HTTP: an ALLOW rule naming methods never matches there",
 			docs:   []string{policy("shop", "p", "  rules: [{from: [{source: {principals: [td.test/ns/shop/sa/web]}}], to: [{operation: {methods: [GET]}}]}]\n")},
