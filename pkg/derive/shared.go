@@ -31,5 +31,5 @@ type Problem struct {
 
 // Check runs the cross-service checks before anything is derived.
 func Check(in SharedInput) []Problem {
-	return append(append(checkMesh(in), checkEdge(in)...), checkRemote(in)...)
+	return append(append(append(checkMesh(in), checkEdge(in)...), checkRemote(in)...), checkAmbientRemote(in)...)
 }

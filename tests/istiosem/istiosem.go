@@ -67,7 +67,7 @@ type Mesh struct {
 
 	enrolled  map[string]bool
 	workloads []Workload
-	services  []service
+	services  []Service
 	waypoints map[string]map[string]string // ns/name -> pod labels
 	policies  []*Policy
 	entries   []obj
@@ -128,12 +128,20 @@ type Operation struct {
 // connection (no HTTP for a waypoint to read).
 type Request struct{ Method, Path string }
 
-type service struct {
-	ns, name string
-	labels   map[string]string
-	selector map[string]string
-	ports    map[string]string // target port -> service port
+// Service is a Kubernetes Service as the evaluator reads it.
+type Service struct {
+	Namespace, Name string
+	Labels          map[string]string
+	Selector        map[string]string // empty: a selector-less Service
+	Ports           map[string]string // target port -> service port
 }
+
+// Waypoint is the istio.io/use-waypoint label, "" for none.
+func (s Service) Waypoint() string { return s.Labels["istio.io/use-waypoint"] }
+
+// Global reports the istio.io/global label: the Service is one service
+// across the clusters of a multi-network mesh.
+func (s Service) Global() bool { return s.Labels["istio.io/global"] == "true" }
 
 // Load adds every object of a YAML stream ("---" separated).
 func (m *Mesh) Load(stream []byte) error {
@@ -164,9 +172,9 @@ func (m *Mesh) Add(o map[string]any) {
 		}
 		m.workloads = append(m.workloads, w)
 	case "Service":
-		s := service{ns: ns, name: str(o, "metadata", "name"), labels: labels(o, "metadata", "labels"), selector: labels(o, "spec", "selector"), ports: map[string]string{}}
+		s := Service{Namespace: ns, Name: str(o, "metadata", "name"), Labels: labels(o, "metadata", "labels"), Selector: labels(o, "spec", "selector"), Ports: map[string]string{}}
 		for _, p := range list(o, "spec", "ports") {
-			s.ports[fmt.Sprint(get(p, "targetPort"))] = fmt.Sprint(get(p, "port"))
+			s.Ports[fmt.Sprint(get(p, "targetPort"))] = fmt.Sprint(get(p, "port"))
 		}
 		m.services = append(m.services, s)
 	case "Gateway":
@@ -185,6 +193,9 @@ func (m *Mesh) Add(o map[string]any) {
 
 // Workloads are the Deployments loaded, in load order.
 func (m *Mesh) Workloads() []Workload { return m.workloads }
+
+// Services are the Services loaded, in load order.
+func (m *Mesh) Services() []Service { return m.services }
 
 // Policies are the AuthorizationPolicies loaded, in load order.
 func (m *Mesh) Policies() []*Policy { return m.policies }
@@ -220,16 +231,16 @@ func (m *Mesh) Allowed(caller, callee, port string, req Request) (bool, string) 
 	}
 	why := []string{"ztunnel denies a direct connection: " + v.String()}
 	for _, f := range d.fronts {
-		sport, ok := f.ports[port]
+		sport, ok := f.Ports[port]
 		if !ok {
 			continue
 		}
-		route := "through waypoint " + f.ns + "/" + f.waypoint + " for Service " + f.name
-		if !m.toWaypoint(f.ns, f.waypoint, caller) {
+		route := "through waypoint " + f.Namespace + "/" + f.waypoint + " for Service " + f.Name
+		if !m.toWaypoint(f.Namespace, f.waypoint, caller) {
 			why = append(why, route+": the waypoint's ztunnel refuses the caller")
 			continue
 		}
-		if v := evaluate(d.pod, call{principal: m.waypointIdentity(f.ns, f.waypoint), port: port}); !v.allowed {
+		if v := evaluate(d.pod, call{principal: m.waypointIdentity(f.Namespace, f.waypoint), port: port}); !v.allowed {
 			why = append(why, route+": the pod's ztunnel refuses the waypoint: "+v.String())
 			continue
 		}
@@ -266,9 +277,9 @@ func (m *Mesh) Inbound(callers, methods, paths []string) map[string]bool {
 					continue
 				}
 				for _, f := range d.fronts {
-					sport, ok := f.ports[port]
-					if !ok || !m.toWaypoint(f.ns, f.waypoint, caller) ||
-						!evaluate(d.pod, call{principal: m.waypointIdentity(f.ns, f.waypoint), port: port}).allowed {
+					sport, ok := f.Ports[port]
+					if !ok || !m.toWaypoint(f.Namespace, f.waypoint, caller) ||
+						!evaluate(d.pod, call{principal: m.waypointIdentity(f.Namespace, f.waypoint), port: port}).allowed {
 						continue
 					}
 					for _, method := range methods {
@@ -335,7 +346,7 @@ type dest struct {
 }
 
 type front struct {
-	service
+	Service
 	waypoint string
 	l7       []*Policy
 }
@@ -343,8 +354,8 @@ type front struct {
 func (m *Mesh) dest(w Workload) dest {
 	d := dest{pod: m.ztunnelPolicies(w.Namespace, w.Labels)}
 	for _, s := range m.services {
-		if wp := s.labels["istio.io/use-waypoint"]; s.ns == w.Namespace && len(s.selector) > 0 && selects(s.selector, w.Labels) && wp != "" {
-			d.fronts = append(d.fronts, front{s, wp, m.waypointPolicies(s.ns, "Service", "", s.name, wp)})
+		if wp := s.Waypoint(); s.Namespace == w.Namespace && len(s.Selector) > 0 && selects(s.Selector, w.Labels) && wp != "" {
+			d.fronts = append(d.fronts, front{s, wp, m.waypointPolicies(s.Namespace, "Service", "", s.Name, wp)})
 		}
 	}
 	return d
