@@ -5,8 +5,10 @@
 // the objects and knows nothing about LatticeServices.
 //
 // Load the objects (Load or Add), then ask Allowed for one request, or
-// Inbound and Egress for every request of a set. The semantics modelled
-// (and pinned by istiosem_test.go):
+// Inbound and Egress for every request of a set; CrossInbound judges calls
+// between two clusters of a multi-network mesh (multinetwork.go). The
+// semantics modelled (and pinned by istiosem_test.go and
+// multinetwork_test.go):
 //
 //   - Enrollment: a pod is in the mesh when its Namespace has the label
 //     istio.io/dataplane-mode=ambient. Its identity is
