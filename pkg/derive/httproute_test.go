@@ -25,7 +25,7 @@ func TestHTTPRoute(t *testing.T) {
 				Annotations: map[string]string{AnnotationWave: WaveRoute}},
 			Spec: gwv1.HTTPRouteSpec{
 				CommonRouteSpec: gwv1.CommonRouteSpec{ParentRefs: []gwv1.ParentReference{
-					{Name: "platform-gateway", Namespace: ptr(gwv1.Namespace("gateway-system"))},
+					{Name: "platform-gateway", Namespace: ptr(gwv1.Namespace("gateway-system")), SectionName: ptr(gwv1.SectionName(v1alpha1.DefaultGatewaySection))},
 					{Group: ptr(gwv1.Group("gateway.networking.k8s.io")), Kind: ptr(gwv1.Kind("ListenerSet")),
 						Name: "shop-web", Namespace: ptr(gwv1.Namespace("gateway-system")), SectionName: ptr(gwv1.SectionName("https"))},
 				}},
@@ -42,7 +42,7 @@ func TestHTTPRoute(t *testing.T) {
 		errs   field.ErrorList
 	}{
 		"default path": {
-			reason: "no paths: one PathPrefix / rule to the only port; parents are the Gateway (for external-dns) and the ListenerSet's https listener (GEP-1713)",
+			reason: "no paths: one PathPrefix / rule to the only port; parents are the Gateway's own HTTPS listener (Platform spec.gateway.sectionName: never its plain-HTTP one; also what external-dns follows) and the ListenerSet's https listener (GEP-1713)",
 			ports:  map[string]int32{"http": 8080},
 			want:   route(rule("/", 8080)),
 		},
