@@ -15,6 +15,7 @@ package integration
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -54,7 +55,7 @@ func imageLayout(t testing.TB) string {
 			"-created", "2026-01-02T03:04:05Z")
 		cmd.Dir = harness.RepoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
-			imgErr = fmt.Errorf("go run ./tools/imagebuild: %v\n%s", err, out)
+			imgErr = fmt.Errorf("go run ./tools/imagebuild: %w\n%s", err, out)
 		}
 	})
 	if imgErr != nil {
@@ -85,7 +86,8 @@ func runIn(t testing.TB, dir string, env []string, stdin io.Reader, name string,
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("cannot run %s: %v", name, err)

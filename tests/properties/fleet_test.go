@@ -352,7 +352,6 @@ func TestFleetSoundness(t *testing.T) {
 			var warnings []string
 			// principal -> its service's cluster and namespace
 			home := map[string][2]string{}
-			var identities []string
 			for _, c := range f.clusters {
 				out, results, failed := harness.RenderStream(t, append(append(slices.Clone(inputs[c.name]), "---\n"...), inv...), c.name+".yaml")
 				if failed {
@@ -370,7 +369,6 @@ func TestFleetSoundness(t *testing.T) {
 				parsed[c.name] = pc
 				for _, w := range pc.Workloads() {
 					if id := pc.Identity(w); id != "" {
-						identities = append(identities, id)
 						if prev, dup := home[id]; dup && prev != [2]string{c.name, w.Namespace} {
 							t.Fatalf("identity %s on %s and %s: the generator must not share identities", id, prev[0], c.name)
 						}
