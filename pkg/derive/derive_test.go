@@ -33,7 +33,7 @@ func TestServiceDerivesAll(t *testing.T) {
 	}
 	var got []string
 	for _, d := range out {
-		got = append(got, fmt.Sprintf("%s %s/%s", d.Object.GetObjectKind().GroupVersionKind().Kind, d.Object.GetNamespace(), d.Object.GetName()))
+		got = append(got, fmt.Sprintf("%s %s/%s", kindOf(d.Object), d.Object.GetNamespace(), d.Object.GetName()))
 	}
 	want := []string{
 		"ServiceAccount shop/web",

@@ -56,7 +56,7 @@ func TestEdge(t *testing.T) {
 			}
 			var got []string
 			for _, d := range out {
-				got = append(got, fmt.Sprintf("%s %s/%s (%s)", d.Object.GetObjectKind().GroupVersionKind().Kind, d.Object.GetNamespace(), d.Object.GetName(), d.Reason))
+				got = append(got, fmt.Sprintf("%s %s/%s (%s)", kindOf(d.Object), d.Object.GetNamespace(), d.Object.GetName(), d.Reason))
 				if d := diff([]string{"shop/web"}, d.Sources); d != "" {
 					t.Errorf("every edge object is sourced from the service (-want +got):\n%s", d)
 				}

@@ -5,36 +5,37 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	esv1 "github.com/lattice-dev/lattice/pkg/api/externalsecrets/v1"
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 )
 
 func TestExternalSecret(t *testing.T) {
-	es := func(spec ExternalSecretSpec) *ExternalSecret {
-		return &ExternalSecret{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "external-secrets.io/v1", Kind: "ExternalSecret"},
+	es := func(spec esv1.ExternalSecretSpec) *esv1.ExternalSecret {
+		return &esv1.ExternalSecret{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "external-secrets.io/v1", Kind: "esv1.ExternalSecret"},
 			ObjectMeta: metav1.ObjectMeta{Name: "api-db", Namespace: "shop", Labels: Labels("api")},
 			Spec:       spec,
 		}
 	}
-	store := SecretStoreRef{Name: "vault", Kind: "ClusterSecretStore"}
+	store := esv1.SecretStoreRef{Name: "vault", Kind: "ClusterSecretStore"}
 	cases := map[string]struct {
 		reason string
 		params v1alpha1.ResourceParams
-		want   []*ExternalSecret
+		want   []*esv1.ExternalSecret
 	}{
 		"whole key": {
 			reason: "a secret resource without keys copies every property of its remote key (dataFrom.extract) into <svc>-<resource>",
 			params: v1alpha1.ResourceParams{Provider: "vault"},
-			want: []*ExternalSecret{es(ExternalSecretSpec{SecretStoreRef: store, Target: ExternalSecretTarget{Name: "api-db"},
-				DataFrom: []ExternalSecretDataFrom{{Extract: &RemoteRef{Key: "prod/db"}}}})},
+			want: []*esv1.ExternalSecret{es(esv1.ExternalSecretSpec{SecretStoreRef: store, Target: esv1.ExternalSecretTarget{Name: "api-db"},
+				DataFrom: []esv1.ExternalSecretDataFrom{{Extract: &esv1.RemoteRef{Key: "prod/db"}}}})},
 		},
 		"keys": {
 			reason: "listed keys are copied one by one, in declared order, with the refresh interval",
 			params: v1alpha1.ResourceParams{Provider: "vault", Keys: []string{"user", "password"}, RefreshInterval: "1h"},
-			want: []*ExternalSecret{es(ExternalSecretSpec{SecretStoreRef: store, Target: ExternalSecretTarget{Name: "api-db"}, RefreshInterval: "1h",
-				Data: []ExternalSecretData{
-					{SecretKey: "user", RemoteRef: RemoteRef{Key: "prod/db", Property: "user"}},
-					{SecretKey: "password", RemoteRef: RemoteRef{Key: "prod/db", Property: "password"}},
+			want: []*esv1.ExternalSecret{es(esv1.ExternalSecretSpec{SecretStoreRef: store, Target: esv1.ExternalSecretTarget{Name: "api-db"}, RefreshInterval: "1h",
+				Data: []esv1.ExternalSecretData{
+					{SecretKey: "user", RemoteRef: esv1.RemoteRef{Key: "prod/db", Property: "user"}},
+					{SecretKey: "password", RemoteRef: esv1.RemoteRef{Key: "prod/db", Property: "password"}},
 				}})},
 		},
 	}
@@ -42,7 +43,7 @@ func TestExternalSecret(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			params := tc.params
 			s := service("shop/api", withResources(map[string]v1alpha1.Resource{"db": {Type: v1alpha1.ResourceSecret, ID: "prod/db", Params: &params}}))
-			if d := diff(tc.want, ofKind[*ExternalSecret](workloadOut(t, s))); d != "" {
+			if d := diff(tc.want, ofKind[*esv1.ExternalSecret](workloadOut(t, s))); d != "" {
 				t.Errorf("%s\n(-want +got):\n%s", tc.reason, d)
 			}
 		})
@@ -55,16 +56,16 @@ func TestExternalSecret(t *testing.T) {
 				c.Variables = map[string]string{"DSN": "postgres://${secret.db.user}@db/{{x}}"}
 				s.Spec.Workload.Containers["main"] = c
 			})
-		got := ofKind[*ExternalSecret](workloadOut(t, s))
+		got := ofKind[*esv1.ExternalSecret](workloadOut(t, s))
 		if len(got) != 2 {
-			t.Fatalf("want the resource's ExternalSecret and the variables' template, got %d", len(got))
+			t.Fatalf("want the resource's esv1.ExternalSecret and the variables' template, got %d", len(got))
 		}
 		tmpl := got[1]
-		want := ExternalSecretSpec{
+		want := esv1.ExternalSecretSpec{
 			SecretStoreRef: store,
-			Target: ExternalSecretTarget{Name: tmpl.Spec.Target.Name, Template: &ExternalSecretTemplate{EngineVersion: "v2",
+			Target: esv1.ExternalSecretTarget{Name: tmpl.Spec.Target.Name, Template: &esv1.ExternalSecretTemplate{EngineVersion: "v2",
 				Data: map[string]string{"DSN": `postgres://{{ .db_user }}@db/{{ "{{" }}x{{ "}}" }}`}}},
-			Data: []ExternalSecretData{{SecretKey: "db_user", RemoteRef: RemoteRef{Key: "prod/db", Property: "user"}}},
+			Data: []esv1.ExternalSecretData{{SecretKey: "db_user", RemoteRef: esv1.RemoteRef{Key: "prod/db", Property: "user"}}},
 		}
 		if d := diff(want, tmpl.Spec); d != "" {
 			t.Errorf("a variable mixing text and ${secret.*} becomes an ESO v2 template; literal {{ }} is escaped (-want +got):\n%s", d)

@@ -1,12 +1,15 @@
 package derive
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"google.golang.org/protobuf/testing/protocmp"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
@@ -125,7 +128,14 @@ func one[T Object](t *testing.T, out []Derived) T {
 }
 
 // diff is cmp.Diff for derived objects: Istio's specs are protobuf
-// messages, which protocmp compares by content.
+// messages, which protocmp compares by content. TypeMeta is ignored:
+// derivers leave it to the kinds registry (pkg/kinds), which sets it in
+// one place after deriving.
 func diff(want, got any) string {
-	return cmp.Diff(want, got, protocmp.Transform())
+	return cmp.Diff(want, got, protocmp.Transform(), cmpopts.IgnoreTypes(metav1.TypeMeta{}))
+}
+
+// kindOf is the object's kind, from its Go type (TypeMeta is not set yet).
+func kindOf(o Object) string {
+	return reflect.TypeOf(o).Elem().Name()
 }

@@ -5,7 +5,7 @@ import (
 
 	securityv1beta1 "istio.io/api/security/v1beta1"
 	typev1beta1 "istio.io/api/type/v1beta1"
-	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
@@ -16,8 +16,8 @@ func TestJWT(t *testing.T) {
 		Annotations: map[string]string{AnnotationWave: WaveEdgePolicy}}
 	target := []*typev1beta1.PolicyTargetReference{{Group: "gateway.networking.k8s.io", Kind: "Gateway", Name: "platform-gateway"}}
 	to := []*securityv1beta1.Rule_To{{Operation: &securityv1beta1.Operation{Hosts: []string{"web.example.com", "web.example.com:*"}}}}
-	ra := func(aud ...string) *securityv1.RequestAuthentication {
-		return &securityv1.RequestAuthentication{
+	ra := func(aud ...string) *istiosecurityv1.RequestAuthentication {
+		return &istiosecurityv1.RequestAuthentication{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "RequestAuthentication"},
 			ObjectMeta: meta,
 			Spec: securityv1beta1.RequestAuthentication{TargetRefs: target, JwtRules: []*securityv1beta1.JWTRule{{
@@ -25,8 +25,8 @@ func TestJWT(t *testing.T) {
 			}}},
 		}
 	}
-	ap := func(rules ...*securityv1beta1.Rule) *securityv1.AuthorizationPolicy {
-		return &securityv1.AuthorizationPolicy{
+	ap := func(rules ...*securityv1beta1.Rule) *istiosecurityv1.AuthorizationPolicy {
+		return &istiosecurityv1.AuthorizationPolicy{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "AuthorizationPolicy"},
 			ObjectMeta: meta,
 			Spec:       securityv1beta1.AuthorizationPolicy{TargetRefs: target, Action: securityv1beta1.AuthorizationPolicy_DENY, Rules: rules},
@@ -39,8 +39,8 @@ func TestJWT(t *testing.T) {
 	cases := map[string]struct {
 		reason string
 		jwt    *v1alpha1.JWTSpec
-		wantRA *securityv1.RequestAuthentication
-		wantAP *securityv1.AuthorizationPolicy
+		wantRA *istiosecurityv1.RequestAuthentication
+		wantAP *istiosecurityv1.AuthorizationPolicy
 	}{
 		"issuer": {
 			reason: "the Gateway validates the issuer's tokens (forwarded to the app) and denies requests for this hostname without one",
@@ -64,10 +64,10 @@ func TestJWT(t *testing.T) {
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}
-			if d := diff(tc.wantRA, one[*securityv1.RequestAuthentication](t, out)); d != "" {
+			if d := diff(tc.wantRA, one[*istiosecurityv1.RequestAuthentication](t, out)); d != "" {
 				t.Errorf("%s\nRequestAuthentication (-want +got):\n%s", tc.reason, d)
 			}
-			if d := diff(tc.wantAP, one[*securityv1.AuthorizationPolicy](t, out)); d != "" {
+			if d := diff(tc.wantAP, one[*istiosecurityv1.AuthorizationPolicy](t, out)); d != "" {
 				t.Errorf("%s\nAuthorizationPolicy (-want +got):\n%s", tc.reason, d)
 			}
 		})

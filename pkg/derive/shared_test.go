@@ -58,7 +58,7 @@ func TestShared(t *testing.T) {
 			in := SharedInput{Platform: meshPlatform(tc.platform), Graph: graph.Build(services), Namespaces: tc.namespaces}
 			var got []string
 			for _, d := range Shared(in) {
-				got = append(got, fmt.Sprintf("%s %s/%s", d.Object.GetObjectKind().GroupVersionKind().Kind, d.Object.GetNamespace(), d.Object.GetName()))
+				got = append(got, fmt.Sprintf("%s %s/%s", kindOf(d.Object), d.Object.GetNamespace(), d.Object.GetName()))
 			}
 			if d := diff(tc.want, got); d != "" {
 				t.Errorf("%s\n(-want +got):\n%s", tc.reason, d)

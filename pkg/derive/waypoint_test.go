@@ -7,18 +7,18 @@ import (
 	typev1beta1 "istio.io/api/type/v1beta1"
 	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
 )
 
 func TestWaypoint(t *testing.T) {
-	gw := &gatewayv1.Gateway{
+	gw := &gwv1.Gateway{
 		TypeMeta: metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "Gateway"},
 		ObjectMeta: metav1.ObjectMeta{Name: "shop-waypoint", Namespace: "shop",
 			Labels: map[string]string{LabelName: "shop-waypoint", LabelManagedBy: ManagedBy, "istio.io/waypoint-for": "service"}},
-		Spec: gatewayv1.GatewaySpec{GatewayClassName: "istio-waypoint", Listeners: []gatewayv1.Listener{{Name: "mesh", Port: 15008, Protocol: "HBONE"}}},
+		Spec: gwv1.GatewaySpec{GatewayClassName: "istio-waypoint", Listeners: []gwv1.Listener{{Name: "mesh", Port: 15008, Protocol: "HBONE"}}},
 	}
 	allow := &istiosecurityv1.AuthorizationPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "AuthorizationPolicy"},
@@ -69,10 +69,10 @@ func TestWaypoint(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := ofKind[*gatewayv1.Gateway](Shared(SharedInput{Platform: meshPlatform(nil), Graph: graph.Build(tc.services)}))
-			var want []*gatewayv1.Gateway
+			got := ofKind[*gwv1.Gateway](Shared(SharedInput{Platform: meshPlatform(nil), Graph: graph.Build(tc.services)}))
+			var want []*gwv1.Gateway
 			if tc.users != nil {
-				want = []*gatewayv1.Gateway{gw}
+				want = []*gwv1.Gateway{gw}
 			}
 			if d := diff(want, got); d != "" {
 				t.Errorf("%s\n(-want +got):\n%s", tc.reason, d)
