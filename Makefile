@@ -65,11 +65,11 @@ envtest: ## Build kube-apiserver and etcd for the API-server tier (cached outsid
 	bash tests/conformance/build-binaries.sh
 
 test-short: ## Unit and golden tests only
-	go test -count=1 ./pkg/... ./tests/
+	go test -count=1 ./pkg/... ./tests/...
 
 golden: ## Rewrite golden files from the current output, then show what changed
-	go test ./tests -run TestGolden -update
-	git diff --stat -- tests/testdata
+	go test ./tests/golden -run TestGolden -update
+	git diff --stat -- tests/golden/testdata
 
 $(GOLANGCI_LINT):
 	GOBIN=$(dir $@) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
@@ -91,7 +91,7 @@ image: ## Build the container image (linux/amd64, linux/arm64) as an OCI layout 
 	go run ./tools/imagebuild -o $(BIN)/image
 
 schemas: ## Regenerate CRDs, JSON Schemas, reference docs and the validator's embedded CRDs after an API change
-	go test ./tests -run 'CRDsInSync|JSONSchemas|ReferenceDocs' -update
+	go test ./tests/schema -run 'CRDsInSync|JSONSchemas|ReferenceDocs' -update
 	go test ./pkg/validate -run EmbeddedCRDsInSync -update
 
 clean: ## Remove build output
