@@ -99,7 +99,6 @@ func sharedMesh(in SharedInput) []Derived {
 	for _, ns := range sorted.Keys(stubNS) {
 		if !in.Namespaces[ns] && in.Platform.Spec.Mesh.ManageNamespaces {
 			obj := &corev1.Namespace{
-				TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 				ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{LabelManagedBy: ManagedBy, LabelDataplaneMode: DataplaneAmbient}},
 			}
 			out = append(out, Derived{Object: obj, Sources: stubNS[ns], Reason: "Platform spec.mesh.manageNamespaces"})

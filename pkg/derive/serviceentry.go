@@ -11,7 +11,6 @@ import (
 	networkingv1 "istio.io/api/networking/v1"
 	typev1beta1 "istio.io/api/type/v1beta1"
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
@@ -129,7 +128,6 @@ func serviceEntries(ns string, nodes []*graph.Node) []Derived {
 		meta := sharedMeta(seName(ns, host), ns)
 		meta.Labels[LabelUseWaypoint] = waypointName(ns)
 		se := &istionetworkingv1.ServiceEntry{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"},
 			ObjectMeta: meta,
 		}
 		spec := &se.Spec
