@@ -7,8 +7,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// baseline is the cluster's default-deny (reference §2.16), emitted once
-// per render when the platform asks for it: without it, a service no policy
+// baseline is the cluster's default-deny (reference §2.16), emitted when
+// the platform asks for it, with or without services: one render per
+// cluster owns it (the platform team's; docs/ownership.md), and its
+// annotation names the Platform field, not the services it protects. without it, a service no policy
 // selects accepts every caller. In Istio's root namespace:
 //
 //   - PeerAuthentication default: STRICT mTLS, so no plaintext caller
@@ -26,9 +28,6 @@ func baseline(in SharedInput) []Derived {
 	for _, n := range in.Graph.Nodes() {
 		sources = append(sources, n.Ref.String())
 	}
-	if len(sources) == 0 {
-		return nil
-	}
 	root := in.Platform.Spec.Mesh.RootNamespace
 	pa := &istiosecurityv1.PeerAuthentication{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "PeerAuthentication"},
@@ -40,7 +39,7 @@ func baseline(in SharedInput) []Derived {
 	waypointDeny.Spec.TargetRefs = []*typev1beta1.PolicyTargetReference{{Group: "gateway.networking.k8s.io", Kind: "GatewayClass", Name: WaypointClass}}
 	var out []Derived
 	for _, obj := range []Object{pa, meshDeny, waypointDeny} {
-		out = append(out, Derived{Object: obj, Sources: sources, Reason: "Platform spec.mesh.baseline"})
+		out = append(out, Derived{Object: obj, Sources: sources, Owner: "Platform spec.mesh.baseline", Reason: "Platform spec.mesh.baseline"})
 	}
 	return out
 }

@@ -7,6 +7,7 @@ package derive
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,8 +39,14 @@ type Object interface {
 type Derived struct {
 	Object Object
 	// Sources are the "namespace/name" of the services that produced it;
-	// namespace-shared objects (a waypoint) list several.
+	// namespace-shared objects (a waypoint) list several, or none.
 	Sources []string
+	// Owner, for an object that is not one service's (a namespace's
+	// waypoint, the cluster baseline), names what owns it instead:
+	// "Namespace <ns>", "Platform spec.mesh.baseline". It is the object's
+	// lattice.dev/derived-from annotation, which must not grow with the
+	// number of services (docs/ownership.md).
+	Owner string
 	// Reason is the spec field that produced the object, for `lattice explain`.
 	Reason string
 }
@@ -143,6 +150,22 @@ func Service(in Input) ([]Derived, field.ErrorList) {
 	edge, eerrs := Edge(in)
 	return append(append(out, mesh...), edge...), append(append(errs, merrs...), eerrs...)
 }
+
+// SourceAnnotation is the lattice.dev/derived-from value of d: the one
+// service that derived it, or its Owner. Its length never depends on how
+// many services share the object.
+func SourceAnnotation(d Derived) string {
+	if d.Owner != "" || len(d.Sources) == 0 {
+		return d.Owner
+	}
+	if len(d.Sources) == 1 {
+		return d.Sources[0]
+	}
+	return strconv.Itoa(len(d.Sources)) + " services"
+}
+
+// NamespaceOwner is the Owner of a namespace's shared objects.
+func NamespaceOwner(ns string) string { return "Namespace " + ns }
 
 // Hash is the first 8 hex characters of SHA-256 over parts joined by "/":
 // the reference's recipe for names that must be stable and short.

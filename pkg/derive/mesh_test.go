@@ -235,7 +235,7 @@ func TestServiceEntries(t *testing.T) {
 			s := meshService("p/api", nil, ext(tc.endpoint))
 			g := graph.Build([]*v1alpha1.LatticeService{s})
 			var se *istionetworkingv1.ServiceEntry
-			for _, d := range sharedMesh(SharedInput{Platform: meshPlatform(nil), Graph: g, Namespaces: map[string]bool{"p": true}}) {
+			for _, d := range egressObjects(Input{Service: s, Platform: meshPlatform(nil), Graph: g}) {
 				if e, ok := d.Object.(*istionetworkingv1.ServiceEntry); ok {
 					se = e
 				}
@@ -247,6 +247,9 @@ func TestServiceEntries(t *testing.T) {
 			port := spec.Ports[0].Name + "/" + spec.Ports[0].Protocol
 			if spec.Hosts[0] != tc.host || spec.Resolution != tc.resolution || !slices.Equal(spec.Addresses, tc.addresses) || port != tc.port {
 				t.Errorf("%s\ngot hosts %v resolution %v addresses %v port %s", tc.reason, spec.Hosts, spec.Resolution, spec.Addresses, port)
+			}
+			if !strings.HasPrefix(se.Name, "api-egress-") {
+				t.Errorf("%s: entry %s is not named after its service", tc.reason, se.Name)
 			}
 			if spec.Location != networkingv1.ServiceEntry_MESH_EXTERNAL || !slices.Equal(spec.ExportTo, []string{"."}) || se.Labels[LabelUseWaypoint] != "p-waypoint" {
 				t.Errorf("%s: entry must be MESH_EXTERNAL, namespace-local and routed through p-waypoint: %v %v %v", tc.reason, spec.Location, spec.ExportTo, se.Labels)
@@ -264,6 +267,7 @@ func TestSharedMesh(t *testing.T) {
 		reason     string
 		platform   func(*v1alpha1.PlatformSpec)
 		namespaces map[string]bool
+		waypoints  map[string]bool
 		services   []*v1alpha1.LatticeService
 		want       []string
 	}{
@@ -279,10 +283,21 @@ func TestSharedMesh(t *testing.T) {
 			want:       []string{"Gateway p/p-waypoint", "AuthorizationPolicy p/allow-to-waypoint"},
 		},
 		"egress": {
-			reason:     "an external endpoint comes with its entry and the waypoint",
+			reason:     "an external endpoint comes with the waypoint (its entry is the service's own)",
 			namespaces: map[string]bool{"p": true},
 			services:   []*v1alpha1.LatticeService{meshService("p/api", nil, map[string]v1alpha1.Resource{"stripe": stripe})},
-			want:       []string{"Gateway p/p-waypoint", "AuthorizationPolicy p/allow-to-waypoint", "ServiceEntry p/se-auto-5ddd7ddd"},
+			want:       []string{"Gateway p/p-waypoint", "AuthorizationPolicy p/allow-to-waypoint"},
+		},
+		"namespace of another render": {
+			reason:   "the waypoint belongs to the render that holds the Namespace: one owner per namespace-level object",
+			services: []*v1alpha1.LatticeService{meshService("p/api", nil, map[string]v1alpha1.Resource{"stripe": stripe})},
+		},
+		"waypoint asked for": {
+			reason:     "a Namespace annotated lattice.dev/waypoint gets its waypoint from the render that holds it, for other renders' services",
+			namespaces: map[string]bool{"p": true, "q": true},
+			waypoints:  map[string]bool{"q": true},
+			services:   []*v1alpha1.LatticeService{meshService("p/api", nil, nil)},
+			want:       []string{"Gateway q/q-waypoint", "AuthorizationPolicy q/allow-to-waypoint"},
 		},
 		"baseline and namespaces": {
 			reason: "the baseline lands in the root namespace; an absent namespace is emitted when managed",
@@ -298,7 +313,7 @@ func TestSharedMesh(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g := graph.Build(tc.services)
 			var got []string
-			for _, d := range sharedMesh(SharedInput{Platform: meshPlatform(tc.platform), Graph: g, Namespaces: tc.namespaces}) {
+			for _, d := range sharedMesh(SharedInput{Platform: meshPlatform(tc.platform), Graph: g, Namespaces: tc.namespaces, Waypoints: tc.waypoints}) {
 				got = append(got, d.Object.GetObjectKind().GroupVersionKind().Kind+" "+d.Object.GetNamespace()+"/"+d.Object.GetName())
 			}
 			if !slices.Equal(got, tc.want) {
@@ -331,6 +346,12 @@ func TestCheckMesh(t *testing.T) {
 			reason:   "an absent namespace cannot be enrolled: one warning per namespace",
 			services: []*v1alpha1.LatticeService{meshService("p/a", nil, nil), meshService("p/b", nil, nil)},
 			want:     []string{"p/a metadata.namespace warning"},
+		},
+		"absent namespace with a waypoint user": {
+			reason: "a service needing the waypoint of a namespace this render does not hold is told who emits it",
+			services: []*v1alpha1.LatticeService{meshService("p/a", nil, nil), meshService("p/b", nil, map[string]v1alpha1.Resource{
+				"ext": {Type: v1alpha1.ResourceExternalService, Params: &v1alpha1.ResourceParams{Endpoints: map[string]string{"a": "https://api.stripe.com"}}}})},
+			want: []string{"p/a metadata.namespace warning", "p/b metadata.namespace warning"},
 		},
 		"udp": {
 			reason:     "ztunnel does not carry UDP",

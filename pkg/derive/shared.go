@@ -11,12 +11,15 @@ type SharedInput struct {
 	Graph    *graph.Graph
 	// Namespaces present as Namespace objects in the input.
 	Namespaces map[string]bool
+	// Waypoints are the input's Namespaces annotated
+	// lattice.dev/waypoint: "true".
+	Waypoints map[string]bool
 }
 
 // Shared derives objects that belong to a namespace or the cluster rather
 // than one service (waypoints, baseline policy), once per render.
 func Shared(in SharedInput) []Derived {
-	return append(append(sharedMesh(in), sharedEdge(in)...), remoteServices(in)...)
+	return append(append(append(sharedMesh(in), sharedEdge(in)...), remoteServices(in)...), memberPolicies(in)...)
 }
 
 // Problem is a finding that involves several services or the render as a
@@ -31,5 +34,5 @@ type Problem struct {
 
 // Check runs the cross-service checks before anything is derived.
 func Check(in SharedInput) []Problem {
-	return append(append(checkMesh(in), checkEdge(in)...), checkRemote(in)...)
+	return append(append(append(checkMesh(in), checkEdge(in)...), checkRemote(in)...), checkMembers(in)...)
 }

@@ -85,6 +85,8 @@ type renderer struct {
 	// inventories and fleets are the FleetInventory and Fleet items
 	// (fleet.go).
 	inventories, fleets []krm.Item
+	// memberItems are the MeshMember items (members.go).
+	memberItems []krm.Item
 }
 
 // Render runs the pipeline over items with an optional functionConfig. In
@@ -118,6 +120,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	// failed render parses it again for its output. kpt's write-back keeps
 	// sources, so their nodes are restored.
 	keep := r.keepSources(items)
+	passthrough = r.passMembers(passthrough, keep)
 	slim := mode == Function && !keep
 	if !slim {
 		for i := range sources {
@@ -159,6 +162,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		src.service = s
 		services = append(services, s)
 	}
+	members := r.loadMembers(seen)
 	if r.failed() {
 		return r.fail(out, items)
 	}
@@ -174,19 +178,20 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 			bySource[src.service.Namespace+"/"+src.service.Name] = src.item
 		}
 	}
+	r.memberSources(members, bySource)
 	// Multi-cluster (fleet.go): the other clusters' services from the
 	// FleetInventory, checked against this render's own.
 	fleet := r.loadFleet(services, bySource, platformItem)
 	if r.failed() {
 		return r.fail(out, items)
 	}
-	g := graph.BuildFleet(services, fleet)
+	g := graph.BuildMesh(services, members, fleet)
 	out.Graph = g
 	r.findings(g, bySource)
 	// Stale derived objects go before namespaces are counted: a Namespace
 	// lattice emitted last time is emitted again, not taken as the user's.
 	passthrough = r.dropStale(passthrough, keep)
-	sharedIn := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough)}
+	sharedIn := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough), Waypoints: waypointsIn(passthrough)}
 	r.problems(derive.Check(sharedIn), bySource)
 	if r.failed() {
 		return r.fail(out, items)
@@ -271,6 +276,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	if r.enroll(passthrough, g); r.failed() {
 		return r.fail(out, items)
 	}
+	r.markMembers(keep)
 	if mode != Function {
 		out.Derived = derived
 	}
@@ -308,13 +314,15 @@ func (r *renderer) classify(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item,
 				if r.mode == Function {
 					passthrough = append(passthrough, it)
 				}
+			case kind == v1alpha1.KindMeshMember:
+				r.memberItems = append(r.memberItems, it)
 			case kind == v1alpha1.KindFleetInventory || kind == v1alpha1.KindFleet:
 				r.classifyFleet(it, kind)
 				if r.mode == Function {
 					passthrough = append(passthrough, it)
 				}
 			default:
-				r.errorf(it, nil, "kind", "unknown kind %q in %s; lattice knows LatticeService, Platform, ImageLock, Fleet and FleetInventory", kind, v1alpha1.APIVersion)
+				r.errorf(it, nil, "kind", "unknown kind %q in %s; lattice knows LatticeService, MeshMember, Platform, ImageLock, Fleet and FleetInventory", kind, v1alpha1.APIVersion)
 			}
 			continue
 		}
@@ -410,8 +418,8 @@ func (r *renderer) findings(g *graph.Graph, bySource map[string]krm.Item) {
 		src := bySource[f.On.String()]
 		res[i] = &framework.Result{
 			Severity: sev, Message: f.Message,
-			ResourceRef: ref(g.Node(f.On).Service),
-			Field:       &framework.Field{Path: "spec.workload.resources[" + f.Key + "]"},
+			ResourceRef: nodeRef(g.Node(f.On), src),
+			Field:       &framework.Field{Path: findingPath(g, f)},
 			File:        fileOf(src),
 		}
 		if f.Field != "" {
@@ -522,17 +530,17 @@ func (r *renderer) collide(all []keyed, run []int32, derived []derive.Derived, b
 			continue
 		}
 		d := derived[all[k].derived]
-		src := bySource[d.Sources[0]]
+		src := bySource[firstSource(d)]
 		if prev, ok := mine[m]; ok {
 			r.results = append(r.results, &framework.Result{Severity: framework.Error,
-				Message:     fmt.Sprintf("%s and %s both derive %s; rename one of the services or resources", prev.Sources[0], d.Sources[0], m),
+				Message:     fmt.Sprintf("%s and %s both derive %s; rename one of the services or resources", derivedBy(prev), derivedBy(d), m),
 				ResourceRef: refFromItem(src), File: fileOf(src)})
 			continue
 		}
 		mine[m] = d
 		if it, ok := user[m]; ok {
 			res := &framework.Result{Severity: framework.Error,
-				Message:     fmt.Sprintf("%s derives %s, which the input already contains (%s); remove the hand-written object or rename the service", d.Sources[0], m, where(it)),
+				Message:     fmt.Sprintf("%s derives %s, which the input already contains (%s); remove the hand-written object or rename the service", derivedBy(d), m, where(it)),
 				ResourceRef: refFromItem(src), File: fileOf(src), Field: &framework.Field{Path: d.Reason}}
 			r.lineFor(res, src, d.Reason)
 			r.results = append(r.results, res)
@@ -641,7 +649,7 @@ type encoded struct {
 func encodeDerived(d derive.Derived, at *filePos, item bool) encoded {
 	e := encoded{done: true, meta: meta(d)}
 	ann := d.Object.GetAnnotations()
-	if source := strings.Join(d.Sources, ","); ann[derive.AnnotationSource] != source || at != nil {
+	if source := derive.SourceAnnotation(d); ann[derive.AnnotationSource] != source || at != nil {
 		// A map of the object's own: the annotations may be shared.
 		ann = maps.Clone(ann)
 		if ann == nil {
@@ -777,7 +785,7 @@ func (r *renderer) paths(derived []derive.Derived, sources []source, keep bool) 
 	out := map[int]filePos{}
 	next := map[filePos]int{}
 	for i, d := range derived {
-		first := d.Sources[0]
+		first := firstSource(d)
 		pos, ok := at[first]
 		if !ok {
 			continue

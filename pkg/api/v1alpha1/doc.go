@@ -18,4 +18,5 @@ const (
 	KindImageLock      = "ImageLock"
 	KindFleet          = "Fleet"
 	KindFleetInventory = "FleetInventory"
+	KindMeshMember     = "MeshMember"
 )
