@@ -18,7 +18,7 @@ import (
 func init() { commands = append(commands, checkCmd) }
 
 func checkCmd(_ io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	var discover bool
+	var discover, all bool
 	cmd := &cobra.Command{
 		Use:   "check DIR|FILE...",
 		Short: "Validate LatticeServices and their agreements without writing any output",
@@ -28,12 +28,22 @@ findings, one per line as FILE:LINE: SEVERITY: ..., the format editors and pre-c
 link to. It exits 1 when there is any error; warnings alone exit 0. Nothing else is
 written.
 
+--all checks a whole repository or fleet: every render root under the paths (each
+kustomization no other one includes, each top kpt package) is rendered on its own, and
+then the renders are compared: an object two renders of one cluster would both apply, a
+hostname two renders claim, a workload declared in two renders, is an error naming both
+renders with file and line (docs/ownership.md).
+
 --discover prints the files that define LatticeServices, one per line, and validates
 nothing: Argo CD's plugin discovery runs it and takes any output as "this app is lattice".`,
 		Example: `  lattice check .
-  lattice check services/ platform.yaml`,
+  lattice check services/ platform.yaml
+  lattice check --all .`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if all && !discover {
+				return checkAll(args, stdout)
+			}
 			items, err := krm.ReadPaths(args)
 			if err != nil {
 				fmt.Fprintln(stdout, err)
@@ -60,6 +70,7 @@ nothing: Argo CD's plugin discovery runs it and takes any output as "this app is
 		},
 	}
 	cmd.Flags().BoolVar(&discover, "discover", false, "only list the files that define LatticeServices")
+	cmd.Flags().BoolVar(&all, "all", false, "check every render root under the paths, and that no two renders emit one object")
 	return cmd
 }
 
