@@ -15,8 +15,8 @@ import (
 	"strings"
 
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	"sigs.k8s.io/kustomize/kyaml/kio/filters"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	"sigs.k8s.io/kustomize/kyaml/kio/filters"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/derive"
