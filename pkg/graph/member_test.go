@@ -65,10 +65,10 @@ func TestMembers(t *testing.T) {
 			edges:    []string{"shop/api->data/postgres"},
 		},
 		{
-			name:     "member to member",
-			reason:   "two members agree like two services",
-			members:  []*v1alpha1.MeshMember{member("data/postgres", "in=shop/migrate"), member("shop/migrate", "out=data/postgres")},
-			edges:    []string{"shop/migrate->data/postgres"},
+			name:    "member to member",
+			reason:  "two members agree like two services",
+			members: []*v1alpha1.MeshMember{member("data/postgres", "in=shop/migrate"), member("shop/migrate", "out=data/postgres")},
+			edges:   []string{"shop/migrate->data/postgres"},
 		},
 		{
 			name:     "wildcard",
