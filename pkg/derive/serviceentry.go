@@ -184,7 +184,7 @@ func egressConflicts(nodes []*graph.Node) []Problem {
 			}
 			if f.protocol != e.protocol {
 				ps = append(ps, Problem{Source: n.Ref.String(), Field: e.field,
-					Message: fmt.Sprintf("%s is declared as %s here but as %s by %s %s; the namespace's ServiceEntry has one protocol per port, so use the same scheme", k, e.protocol, f.protocol, f.source, f.field)})
+					Message: fmt.Sprintf("%s is declared as %s here but as %s by %s %s; Istio merges the namespace's ServiceEntries for one host and a port has one protocol, so use the same scheme", k, e.protocol, f.protocol, f.source, f.field)})
 			}
 		}
 	}
