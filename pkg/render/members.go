@@ -1,6 +1,8 @@
 package render
 
 import (
+	"path"
+
 	"sigs.k8s.io/kustomize/kyaml/kio/filters"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -102,4 +104,17 @@ func findingPath(g *graph.Graph, f *graph.Finding) string {
 		return f.Key
 	}
 	return "spec.workload.resources[" + f.Key + "]"
+}
+
+// memberPaths places a member's policy next to the member's file in a kpt
+// package, as a service's objects are placed next to the service's.
+func (r *renderer) memberPaths(at map[string]filePos) {
+	for _, it := range r.memberItems {
+		if it.File != "" {
+			at[it.Node.GetNamespace()+"/"+it.Node.GetName()] = filePos{
+				pkg:  it.Node.GetAnnotations()[packagePathAnnotation],
+				path: path.Dir(it.File),
+			}
+		}
+	}
 }

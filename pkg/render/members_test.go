@@ -16,6 +16,8 @@ kind: MeshMember
 metadata: {name: vmagent, namespace: monitoring}
 spec:
   outbound: [{name: api, namespace: shop}]
+  selector: {app: vmagent}
+  inbound: [{name: api, namespace: shop}]
 ---
 apiVersion: lattice.dev/v1alpha1
 kind: LatticeService
@@ -55,7 +57,7 @@ func TestMembersInOutput(t *testing.T) {
 				t.Fatalf("render failed: %s", Format(out.Results))
 			}
 			var member string
-			policy := false
+			policy, placed := false, false
 			for _, o := range out.Items {
 				var text string
 				switch {
@@ -68,6 +70,7 @@ func TestMembersInOutput(t *testing.T) {
 					member = text
 				}
 				policy = policy || strings.Contains(text, "cluster.local/ns/monitoring/sa/vmagent")
+				placed = placed || strings.Contains(text, "monitoring.vmagent.derived.yaml")
 			}
 			if !policy {
 				t.Errorf("%s: the service's policy must admit the member", tc.reason)
@@ -77,6 +80,9 @@ func TestMembersInOutput(t *testing.T) {
 			}
 			if tc.kept && !strings.Contains(member, `config.kubernetes.io/local-config: "true"`) {
 				t.Errorf("%s:\n%s", tc.reason, member)
+			}
+			if tc.kept && !placed {
+				t.Errorf("%s: the member's policy goes to a file next to the member", tc.reason)
 			}
 		})
 	}

@@ -782,6 +782,7 @@ func (r *renderer) paths(derived []derive.Derived, sources []source, keep bool) 
 			}
 		}
 	}
+	r.memberPaths(at)
 	out := map[int]filePos{}
 	next := map[filePos]int{}
 	for i, d := range derived {
