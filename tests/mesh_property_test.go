@@ -721,6 +721,18 @@ func (c *cluster) waypointPolicies(ns, kind, group, name, waypoint string) []*po
 	return out
 }
 
+// reaches reports whether ztunnel in front of waypoint ns/name admits
+// caller's HBONE (multi-cluster: the caller cluster's waypoint).
+func (c *cluster) reaches(t testing.TB, ns, name, caller string) bool {
+	l, ok := c.waypoints[ns+"/"+name]
+	return ok && c.enrolled[ns] && decide(t, c.ztunnelPolicies(ns, l), request{principal: caller, port: "15008"})
+}
+
+// podAdmits reports whether ztunnel admits principal straight to w's port.
+func (c *cluster) podAdmits(t testing.TB, w workload, principal, port string) bool {
+	return c.enrolled[w.ns] && decide(t, c.ztunnelPolicies(w.ns, w.labels), request{principal: principal, port: port})
+}
+
 func (c *cluster) identity(w workload) string {
 	if !c.enrolled[w.ns] {
 		return "" // outside the mesh: no identity

@@ -1,6 +1,7 @@
 package derive
 
 import (
+	"cmp"
 	"slices"
 
 	securityv1 "istio.io/api/security/v1"
@@ -8,8 +9,8 @@ import (
 	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
-	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
 // inboundPolicies compiles the service's active inbound edges (and its
@@ -26,13 +27,10 @@ func inboundPolicies(in Input) []Derived {
 	callers := in.Graph.Callers(in.Ref())
 
 	var direct []string
-	restricted := false
 	for _, e := range callers {
-		if len(e.Rules) > 0 {
-			restricted = true
-			continue
+		if len(e.Rules) == 0 {
+			direct = append(direct, callerPrincipal(in.Graph, td, e.From))
 		}
-		direct = append(direct, callerPrincipal(in.Graph, td, e.From))
 	}
 	slices.Sort(direct)
 
@@ -52,32 +50,36 @@ func inboundPolicies(in Input) []Derived {
 	// the pods deny every caller, so default-deny holds for this service
 	// whether or not the platform installs the mesh-wide baseline.
 	add(selectorPolicy(in.Meta("allow-to-"+h), in.selector(), rules...), "spec.workload.resources")
-	if !restricted {
+	if !l7(in.Graph, in.node()) {
 		return out
 	}
 
 	wp := waypointName(s.Namespace)
 	add(selectorPolicy(in.Meta("allow-wp-to-"+h), in.selector(),
-		allowRule([]string{Principal(td, s.Namespace, wp)}, ports)), "spec.workload.resources")
-
-	// One rule per caller, in principal order. The waypoint only receives
-	// traffic for this Service's ports, so no rule needs ports.
-	byPrincipal := map[string]*securityv1.Rule{}
-	for _, e := range callers {
-		p := callerPrincipal(in.Graph, td, e.From)
-		r := &securityv1.Rule{From: []*securityv1.Rule_From{{Source: &securityv1.Source{Principals: []string{p}}}}}
-		for _, l7 := range e.Rules {
-			r.To = append(r.To, &securityv1.Rule_To{Operation: &securityv1.Operation{Methods: l7.Methods, Paths: l7.Paths}})
-		}
-		byPrincipal[p] = r
-	}
-	var l7Rules []*securityv1.Rule
-	for _, p := range sorted.Keys(byPrincipal) {
-		l7Rules = append(l7Rules, byPrincipal[p])
-	}
-	add(targetPolicy(in.Meta("allow-l7-to-"+h), &typev1beta1.PolicyTargetReference{Kind: "Service", Name: s.Name}, l7Rules...),
+		allowRule(waypointPrincipals(in, wp), ports)), "spec.workload.resources")
+	add(targetPolicy(in.Meta("allow-l7-to-"+h), &typev1beta1.PolicyTargetReference{Kind: "Service", Name: s.Name}, l7Rules(in.Graph, td, callers)...),
 		"spec.workload.resources")
 	return out
+}
+
+// waypointPrincipals are the waypoints that may pass requests to the
+// service's pods: its namespace's waypoint on this cluster and, in ambient
+// multi-cluster, on every cluster with a caller (their waypoint has applied
+// this service's L7 rules, and the east-west gateway then skips ours;
+// remote.go), each in its own cluster's trust domain. With a shared trust
+// domain these are one principal.
+func waypointPrincipals(in Input, wp string) []string {
+	td := in.Platform.Spec.Cluster.TrustDomain
+	out := []string{Principal(td, in.Service.Namespace, wp)}
+	if in.Platform.Spec.Mesh.MultiCluster.Mode == v1alpha1.MultiClusterAmbient {
+		for _, e := range in.Graph.Callers(in.Ref()) {
+			if e.From.Cluster != "" {
+				out = append(out, Principal(cmp.Or(in.Graph.TrustDomain(e.From), td), in.Service.Namespace, wp))
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // callerPrincipal is the caller's identity: its own cluster's trust domain

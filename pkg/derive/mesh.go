@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
@@ -29,6 +31,11 @@ import (
 //     waypoint's identity through ztunnel to the pods. Restricted callers are
 //     never listed at L4: ztunnel would admit them straight to a pod IP and
 //     the L7 rules would be bypassed.
+//
+// Across clusters (ambient multi-network, remote.go) a remote caller arrives
+// either directly (ztunnel sees its identity, in its own trust domain) or
+// through its own cluster's waypoint of the same name, which has applied
+// this service's L7 rules: allow-wp-to then lists that waypoint too.
 //
 // Nothing here widens access beyond the bilateral edges of the graph: every
 // principal is built from validated DNS labels, never from a pattern.
@@ -71,18 +78,43 @@ func sharedMesh(in SharedInput) []Derived {
 		}
 	}
 	slices.Sort(nss)
+	// Callers of remote callees bound to a waypoint use the waypoint of
+	// the callee's namespace on this cluster (stub.go).
+	remoteUsers := stubWaypointUsers(in)
 	// Namespaces are independent: derived on every core, kept in order.
 	per := make([][]Derived, len(nss))
 	par.For(len(nss), func(i int) {
 		ns, nodes := nss[i], byNS[nss[i]]
 		d := namespace(in, ns, nodes)
-		if in.ownsNamespace(ns) && (in.Waypoints[ns] || len(waypointUsers(in.Graph, nodes)) > 0) {
-			d = append(d, waypoint(ns, waypointUsers(in.Graph, nodes))...)
+		users := waypointUsers(in.Graph, nodes)
+		if extra := remoteUsers[ns]; len(extra) > 0 {
+			users = append(users, extra...)
+			slices.Sort(users)
+			users = slices.Compact(users)
+		}
+		if in.ownsNamespace(ns) && (in.Waypoints[ns] || len(users) > 0) {
+			d = append(d, waypoint(ns, users)...)
 		}
 		per[i] = d
 	})
 	for _, d := range per {
 		out = append(out, d...)
+	}
+	// Namespaces that hold only stubs of remote callees.
+	stubNS := stubNamespaces(in)
+	for _, ns := range sorted.Keys(stubNS) {
+		if !in.Namespaces[ns] && in.Platform.Spec.Mesh.ManageNamespaces {
+			obj := &corev1.Namespace{
+				TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+				ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{LabelManagedBy: ManagedBy, LabelDataplaneMode: DataplaneAmbient}},
+			}
+			out = append(out, Derived{Object: obj, Sources: stubNS[ns], Owner: "Platform spec.mesh.manageNamespaces", Reason: "Platform spec.mesh.manageNamespaces"})
+		}
+		// The namespace's owner emits its waypoint (a Namespace asking for
+		// one was handled with the others above).
+		if users := remoteUsers[ns]; len(users) > 0 && in.ownsNamespace(ns) && !(in.Waypoints[ns] && in.Namespaces[ns]) {
+			out = append(out, waypoint(ns, users)...)
+		}
 	}
 	return out
 }
@@ -211,9 +243,15 @@ func servicesByNamespace(g *graph.Graph) map[string][]*graph.Node {
 // ServiceAccount name (Istio names all three after the Gateway).
 func waypointName(ns string) string { return DNSLabel(ns + "-waypoint") }
 
-// l7 reports whether some active caller of n is restricted by L7 rules: then
-// n's Service is routed through the namespace waypoint.
+// l7 reports whether n's Service is routed through the namespace
+// waypoint: some active caller is restricted by L7 rules, or n is exported
+// and restricts some inbound declaration (then every cluster binds its
+// copy of the Service alike, from the inventory's waypoint flag, which is
+// what a remote node answers with).
 func l7(g *graph.Graph, n *graph.Node) bool {
+	if n.Remote != nil {
+		return n.Remote.Waypoint
+	}
 	if len(targetPorts(n.Service)) == 0 {
 		return false
 	}
@@ -222,7 +260,7 @@ func l7(g *graph.Graph, n *graph.Node) bool {
 			return true
 		}
 	}
-	return false
+	return g.Exported(n.Ref) && v1alpha1.RestrictsInbound(n.Service)
 }
 
 // useWaypoint is the istio.io/use-waypoint value for the service's Service,

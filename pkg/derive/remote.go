@@ -12,26 +12,49 @@ import (
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
 )
 
-// Cross-cluster calls (graph/fleet.go matches the agreements). The callee's
-// cluster admits the caller in its allow-to policy with the caller's own
-// trust domain (authorizationpolicy.go); here the caller's cluster gets
-// what routes the callee's host name to the callee's cluster: per caller
-// namespace and remote callee of an active edge
+// Cross-cluster calls (graph/fleet.go matches the agreements). The
+// default, Platform spec.mesh.multiCluster.mode: ambient, is Istio ambient
+// multi-network (multi-primary): every istiod reads every cluster's
+// Services and decides which are global by MeshConfig serviceScopeConfigs
+// (a label selector), and ztunnel reaches a remote endpoint through its
+// cluster's east-west gateway with double HBONE (15008). What each side of
+// an active edge needs, from Istio's source (docs/multi-cluster.md cites
+// the files):
 //
-//   - ServiceEntry xc-<H(cluster/ns/name)>: host <name>.<ns>.svc.cluster.local,
-//     MESH_INTERNAL, the callee's ports, one endpoint: the callee cluster's
-//     east-west gateway (its network; every port mapped to the gateway's
-//     mTLS port, where Istio's AUTO_PASSTHROUGH listener routes by SNI), and
-//     subjectAltNames pinning the callee's SPIFFE identity, so the caller
-//     only talks to that service of that trust domain;
-//   - DestinationRule xc-<H>: ISTIO_MUTUAL, so the caller's proxy originates
-//     Istio mTLS with its own identity end to end through the gateway.
+//   - callee's cluster: its Service carries the global labels (workload.go)
+//     and admits the caller's principal, in the caller's trust domain
+//     (authorizationpolicy.go); a remote cluster's Service that is not
+//     global is invisible to every other cluster.
+//   - caller's cluster: a selector-less Service of the callee's name,
+//     namespace and ports, global too (stubs below). ztunnel looks a
+//     destination up by the VIP on its own network and kube-dns answers
+//     only for local Services, so without it the name neither resolves nor
+//     routes; istiod merges a global local Service with the remote ones
+//     into one service whose endpoints are the remote cluster's (through
+//     its gateway), and does not merge a local Service that is not global.
+//   - a callee bound to a waypoint: Istio binds a global service through
+//     its local copy and assumes identically named waypoints in every
+//     cluster, and a waypoint that has applied L7 policy marks the request
+//     so the callee cluster's east-west gateway skips the callee's
+//     waypoint. So the stub carries the same istio.io/use-waypoint, the
+//     caller's cluster runs the namespace's waypoint (same name), and its
+//     allow-l7-to-<H(cluster/ns/name)> on the stub enforces the callee's
+//     rules (from the inventory) for this cluster's callers; the callee
+//     admits that waypoint's identity to its pods.
 //
-// Both are exported to their own namespace only. Nothing is derived for a
-// one-sided declaration: no agreement, no route.
+// Platform spec.mesh.multiCluster.mode: sidecar keeps the sidecar-era
+// objects instead, per caller namespace and remote callee of an active
+// edge: ServiceEntry xc-<H(cluster/ns/name)> (the callee's host, one
+// endpoint: the callee cluster's east-west gateway, every port mapped to
+// the gateway's AUTO_PASSTHROUGH port, subjectAltNames pinning the callee's
+// identity) and DestinationRule xc-<H> (ISTIO_MUTUAL). Only sidecars use
+// them: ztunnel ignores DestinationRule TLS and speaks HBONE.
+//
+// Nothing is derived for a one-sided declaration: no agreement, no route.
 
 // LabelRemoteCluster names the cluster a cross-cluster route leads to.
 const LabelRemoteCluster = "lattice.dev/remote-cluster"
@@ -85,8 +108,16 @@ func istioProtocol(portName string) string {
 	return "TCP"
 }
 
-// remoteServices derives the routes to remote callees.
+// remoteServices derives the caller's side of cross-cluster agreements.
 func remoteServices(in SharedInput) []Derived {
+	if in.Platform.Spec.Mesh.MultiCluster.Mode == v1alpha1.MultiClusterSidecar {
+		return sidecarRoutes(in)
+	}
+	return stubs(in)
+}
+
+// sidecarRoutes derives the sidecar-era routes to remote callees.
+func sidecarRoutes(in SharedInput) []Derived {
 	g := in.Graph
 	callers, keys := remoteCallees(g)
 	var out []Derived
@@ -146,7 +177,16 @@ func checkRemote(in SharedInput) []Problem {
 	g := in.Graph
 	callers, keys := remoteCallees(g)
 	var ps []Problem
+	sidecar := in.Platform.Spec.Mesh.MultiCluster.Mode == v1alpha1.MultiClusterSidecar
+	warned := map[string]bool{}
 	for _, k := range keys {
+		// The sidecar-era route needs the gateway's AUTO_PASSTHROUGH
+		// listener; 15008 (the Fleet's default) is ambient's HBONE one.
+		if c := g.Cluster(k.to.Cluster); sidecar && c != nil && c.Gateway != nil && c.Gateway.Port == hbonePort && !warned[c.Name] {
+			warned[c.Name] = true
+			ps = append(ps, Problem{Source: callers[k][0], Field: "spec.workload.resources", Warning: true,
+				Message: fmt.Sprintf("Platform spec.mesh.multiCluster.mode is sidecar, which routes to the east-west gateway's AUTO_PASSTHROUGH listener, but the Fleet gives cluster %s's gateway port %d (ambient's HBONE port); set its eastWestGateway.port (usually 15443) and run `lattice fleet inventory`", c.Name, c.Gateway.Port)})
+		}
 		if n := g.Node(k.to); n != nil && len(remotePorts(n)) == 0 {
 			for _, src := range callers[k] {
 				ps = append(ps, Problem{Source: src, Field: "spec.workload.resources", Warning: true,

@@ -34,5 +34,5 @@ type Problem struct {
 
 // Check runs the cross-service checks before anything is derived.
 func Check(in SharedInput) []Problem {
-	return append(append(append(checkMesh(in), checkEdge(in)...), checkRemote(in)...), checkMembers(in)...)
+	return append(append(append(append(checkMesh(in), checkEdge(in)...), checkRemote(in)...), checkAmbientRemote(in)...), checkMembers(in)...)
 }

@@ -519,6 +519,11 @@ func (w *workload) service() *corev1.Service {
 		svc.Labels = maps.Clone(svc.Labels) // shared with the other objects
 		svc.Labels[LabelUseWaypoint] = wp
 	}
+	// A callee of another cluster's caller is global (remote.go); no other
+	// Service is, so nothing else is visible to the other clusters.
+	if global(w.in) {
+		svc.Labels = globalLabels(w.in.Platform, svc.Labels)
+	}
 	ports := s.Spec.Workload.Service.Ports
 	for _, name := range sorted.Keys(ports) {
 		p := ports[name]
@@ -526,6 +531,20 @@ func (w *workload) service() *corev1.Service {
 		svc.Spec.Ports = append(svc.Spec.Ports, sp)
 	}
 	return svc
+}
+
+// global reports whether the service's Service is global: ambient mode and
+// an active caller on another cluster.
+func global(in Input) bool {
+	if in.Platform.Spec.Mesh.MultiCluster.Mode != v1alpha1.MultiClusterAmbient {
+		return false
+	}
+	for _, e := range in.Graph.Callers(in.Ref()) {
+		if e.From.Cluster != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *workload) hpa() *autoscalingv2.HorizontalPodAutoscaler {

@@ -20,8 +20,10 @@ import (
 	"github.com/lattice-dev/lattice/pkg/sorted"
 )
 
-// DefaultEastWestPort is Istio's east-west gateway mTLS port.
-const DefaultEastWestPort = 15443
+// DefaultEastWestPort is the HBONE port of Istio ambient's east-west
+// gateway (samples/multicluster/gen-eastwest-gateway.sh --ambient: a
+// Gateway of class istio-east-west with an HBONE listener on 15008).
+const DefaultEastWestPort = 15008
 
 // Default fills unset Fleet fields.
 func Default(f *v1alpha1.Fleet) {
@@ -116,11 +118,14 @@ func Local(cluster string, services []*v1alpha1.LatticeService) func(peer v1alph
 //     export);
 //   - for exported services only: ports (the callers' route) and inbound
 //     declarations that leave the cluster, with their L7 rules (the
-//     callers' side of the agreement, shown by graph and explain).
+//     callees' side of the agreement: the caller's cluster enforces them
+//     on its waypoint in ambient mode), and whether the service is bound
+//     to its namespace's waypoint (so every cluster binds its copy alike).
 //
 // local reports the declarations that stay inside the cluster (Local).
 func Service(s *v1alpha1.LatticeService, exported bool, local func(v1alpha1.InventoryPeer) bool) v1alpha1.InventoryService {
 	out := v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Exported: exported}
+	out.Waypoint = exported && s.Spec.Workload.Service != nil && len(s.Spec.Workload.Service.Ports) > 0 && v1alpha1.RestrictsInbound(s)
 	if svc := s.Spec.Workload.Service; svc != nil && exported {
 		for _, name := range sorted.Keys(svc.Ports) {
 			p := svc.Ports[name]
@@ -146,6 +151,16 @@ func Service(s *v1alpha1.LatticeService, exported bool, local func(v1alpha1.Inve
 		}
 		if (r.Direction == v1alpha1.DirectionInbound || r.Direction == v1alpha1.DirectionBoth) && exported {
 			if r.ID == "*" {
+				// Several "*" declarations add up, as in the graph: one
+				// without rules admits every request.
+				switch {
+				case !out.AcceptsAnyDeclaredCaller:
+					out.AnyCallerRules = r.Rules
+				case len(out.AnyCallerRules) == 0 || len(r.Rules) == 0:
+					out.AnyCallerRules = nil
+				default:
+					out.AnyCallerRules = append(slices.Clone(out.AnyCallerRules), r.Rules...)
+				}
 				out.AcceptsAnyDeclaredCaller = true
 				continue
 			}

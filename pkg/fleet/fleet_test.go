@@ -89,6 +89,11 @@ func TestInventoryAndCheck(t *testing.T) {
 	if !west.Services[0].Exported || len(west.Services[0].Inbound[0].Rules) != 1 || len(west.Services[0].Ports) != 1 {
 		t.Errorf("an exported service carries its ports and inbound declarations: %+v", west.Services[0])
 	}
+	// payments restricts a caller by L7 rules: every cluster binds its copy
+	// of the Service to the namespace waypoint.
+	if !west.Services[0].Waypoint {
+		t.Errorf("an exported service with L7 rules is bound to the waypoint on every cluster: %+v", west.Services[0])
+	}
 	// checkout is not exported: only its outbound declarations leave east.
 	if c := inv.Spec.Clusters[0].Services[0]; c.AcceptsAnyDeclaredCaller || len(c.Ports) > 0 || len(c.Outbound) != 1 {
 		t.Errorf("a service that is not exported carries its outbound declarations only: %+v", c)
@@ -103,7 +108,7 @@ func TestInventoryAndCheck(t *testing.T) {
 		got = append(got, m.Service+"|"+m.Field+"|"+m.Message)
 	}
 	want := []string{
-		"commerce/payments||the fleet inventory is stale for cluster west (commerce/payments changed: inbound declarations); run `lattice fleet inventory` and commit the result with the change",
+		"commerce/payments||the fleet inventory is stale for cluster west (commerce/payments changed: inbound declarations, waypoint); run `lattice fleet inventory` and commit the result with the change",
 		"commerce/refunds||the fleet inventory is stale for cluster west (commerce/refunds is new); run `lattice fleet inventory` and commit the result with the change",
 	}
 	if !slices.Equal(got, want) {
@@ -125,7 +130,7 @@ func TestInventoryAndCheck(t *testing.T) {
 	}
 
 	newer := Inventory(f, map[string][]*v1alpha1.LatticeService{"west": {changed, extra}})
-	if got := Changes(inv, newer); !slices.Equal(got, []string{"- east commerce/checkout", "~ west commerce/payments: inbound declarations", "+ west commerce/refunds"}) {
+	if got := Changes(inv, newer); !slices.Equal(got, []string{"- east commerce/checkout", "~ west commerce/payments: inbound declarations, waypoint", "+ west commerce/refunds"}) {
 		t.Errorf("Changes: %q", got)
 	}
 }
@@ -167,5 +172,31 @@ func TestServiceSurface(t *testing.T) {
 	}
 	if !slices.Equal(out, []string{"/finance/ledger", "/p/search"}) || !slices.Equal(in, []string{"/finance/ledger", "west/p/mobile"}) {
 		t.Errorf("outbound %q, inbound %q", out, in)
+	}
+}
+
+// The rules of "*" declarations travel with the exported service (the
+// caller's cluster enforces them on its waypoint) and add up as in the
+// graph: one declaration without rules admits every request.
+func TestInventoryAnyCallerRules(t *testing.T) {
+	get := v1alpha1.L7Rule{Methods: []string{"GET"}}
+	post := v1alpha1.L7Rule{Methods: []string{"POST"}}
+	cases := []struct {
+		name  string
+		res   map[string]v1alpha1.Resource
+		want  []v1alpha1.L7Rule
+		wp    bool
+		needs string
+	}{
+		{"one wildcard with rules", map[string]v1alpha1.Resource{"a": {Type: "service", Direction: "inbound", ID: "*", Rules: []v1alpha1.L7Rule{get}}}, []v1alpha1.L7Rule{get}, true, "its rules"},
+		{"two wildcards add up", map[string]v1alpha1.Resource{"a": {Type: "service", Direction: "inbound", ID: "*", Rules: []v1alpha1.L7Rule{get}}, "b": {Type: "service", Direction: "inbound", ID: "*", Rules: []v1alpha1.L7Rule{post}}}, []v1alpha1.L7Rule{get, post}, true, "both rules"},
+		{"a wildcard without rules wins", map[string]v1alpha1.Resource{"a": {Type: "service", Direction: "inbound", ID: "*", Rules: []v1alpha1.L7Rule{get}}, "b": {Type: "service", Direction: "inbound", ID: "*"}}, nil, true, "no rules: every request"},
+		{"no rules anywhere", map[string]v1alpha1.Resource{"a": {Type: "service", Direction: "inbound", ID: "*"}}, nil, false, "no waypoint"},
+	}
+	for _, c := range cases {
+		s := Service(service("commerce", "payments", c.res), true, func(v1alpha1.InventoryPeer) bool { return false })
+		if !s.AcceptsAnyDeclaredCaller || !slices.EqualFunc(s.AnyCallerRules, c.want, func(a, b v1alpha1.L7Rule) bool { return slices.Equal(a.Methods, b.Methods) }) || s.Waypoint != c.wp {
+			t.Errorf("%s: want %s, got %+v", c.name, c.needs, s)
+		}
 	}
 }

@@ -155,11 +155,14 @@ func Diff(a, b v1alpha1.InventoryService) string {
 	if !same(S{Outbound: a.Outbound}, S{Outbound: b.Outbound}) {
 		parts = append(parts, "outbound declarations")
 	}
-	if !same(S{Inbound: a.Inbound}, S{Inbound: b.Inbound}) || a.AcceptsAnyDeclaredCaller != b.AcceptsAnyDeclaredCaller {
+	if !same(S{Inbound: a.Inbound, AnyCallerRules: a.AnyCallerRules}, S{Inbound: b.Inbound, AnyCallerRules: b.AnyCallerRules}) || a.AcceptsAnyDeclaredCaller != b.AcceptsAnyDeclaredCaller {
 		parts = append(parts, "inbound declarations")
 	}
 	if a.Exported != b.Exported {
 		parts = append(parts, "exported")
+	}
+	if a.Waypoint != b.Waypoint {
+		parts = append(parts, "waypoint")
 	}
 	return strings.Join(parts, ", ")
 }

@@ -268,7 +268,7 @@ func (g *Graph) addRemotes() {
 			for _, p := range s.Inbound {
 				n.decls = append(n.decls, decl{key: p.Namespace + "/" + p.Name, peer: Ref{Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}, inbound: true, rules: p.Rules})
 			}
-			n.AllowsAll = s.AcceptsAnyDeclaredCaller
+			n.AllowsAll, n.AllowsAllRules = s.AcceptsAnyDeclaredCaller, s.AnyCallerRules
 			n.setPrimaryPort()
 			g.intents(n)
 			g.remote[n.Ref] = n
@@ -410,6 +410,30 @@ func (g *Graph) TrustDomain(ref Ref) string {
 		return ""
 	}
 	return g.fleet.trustDomain(g.fleet.abs(ref).Cluster)
+}
+
+// Exported reports whether ref's cluster exports it (false without a
+// fleet).
+func (g *Graph) Exported(ref Ref) bool {
+	if g.fleet == nil {
+		return false
+	}
+	abs := g.fleet.abs(ref)
+	return g.fleet.exported(abs.Cluster, nsName{abs.Namespace, abs.Name})
+}
+
+// ExportedBy lists the clusters that export ns/name, sorted.
+func (g *Graph) ExportedBy(ns, name string) []string {
+	if g.fleet == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range g.fleet.runs[nsName{ns, name}] {
+		if g.fleet.exported(c, nsName{ns, name}) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Remotes returns the services of the other clusters sorted by ref.

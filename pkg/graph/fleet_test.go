@@ -227,7 +227,10 @@ func TestFleetAccessors(t *testing.T) {
 	if len(g.Nodes()) != 1 || len(g.Remotes()) != 1 || g.Local() != "east" || g.Cluster("west").Gateway.Address != "gw.west" {
 		t.Error("Nodes holds this render's services only; Remotes the others")
 	}
-	if Build(nil).TrustDomain(pay) != "" || Build(nil).Cluster("west") != nil {
+	if !g.Exported(pay) || g.Exported(Ref{Namespace: "commerce", Name: "checkout"}) || !slices.Equal(g.ExportedBy("commerce", "payments"), []string{"west"}) || g.ExportedBy("commerce", "checkout") != nil {
+		t.Error("Exported and ExportedBy follow the inventory's exports")
+	}
+	if Build(nil).TrustDomain(pay) != "" || Build(nil).Cluster("west") != nil || Build(nil).Exported(pay) || Build(nil).ExportedBy("commerce", "payments") != nil {
 		t.Error("without a fleet there are no clusters")
 	}
 }

@@ -14,10 +14,13 @@ const (
 	DefaultIssuerName       = "letsencrypt-prod"
 	DefaultIssuerKind       = "ClusterIssuer"
 	DefaultRootNamespace    = "istio-system"
-	DefaultMetric           = "cpu"
-	DefaultMetricTarget     = 80
-	StrategyRolling         = "rolling"
-	StrategyCanary          = "canary"
+	// DefaultGlobalLabel is the label Istio's own multi-network setup and
+	// the MeshConfig serviceScopeConfigs example select as global.
+	DefaultGlobalLabel  = "istio.io/global"
+	DefaultMetric       = "cpu"
+	DefaultMetricTarget = 80
+	StrategyRolling     = "rolling"
+	StrategyCanary      = "canary"
 )
 
 // DefaultPlatform fills every unset Platform field.
@@ -50,6 +53,12 @@ func DefaultPlatform(p *Platform) {
 	}
 	if s.Mesh.RootNamespace == "" {
 		s.Mesh.RootNamespace = DefaultRootNamespace
+	}
+	if s.Mesh.MultiCluster.Mode == "" {
+		s.Mesh.MultiCluster.Mode = MultiClusterAmbient
+	}
+	if len(s.Mesh.MultiCluster.GlobalServiceSelector) == 0 {
+		s.Mesh.MultiCluster.GlobalServiceSelector = map[string]string{DefaultGlobalLabel: "true"}
 	}
 	if s.Output.KeepSource == "" {
 		s.Output.KeepSource = KeepSourceAuto

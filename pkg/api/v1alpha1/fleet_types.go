@@ -54,7 +54,10 @@ type FleetCluster struct {
 type EastWestGateway struct {
 	// Address is a DNS name or an IP address.
 	Address string `json:"address"`
-	// Port of the gateway's mTLS (AUTO_PASSTHROUGH) listener. Defaults to 15443.
+	// Port of the gateway's listener: Istio ambient's HBONE listener
+	// (15008, the default). A fleet whose Platforms set
+	// spec.mesh.multiCluster.mode: sidecar sets the AUTO_PASSTHROUGH
+	// listener's port, usually 15443.
 	// +optional
 	Port int32 `json:"port,omitempty"`
 }
@@ -107,6 +110,16 @@ type InventoryService struct {
 	// AcceptsAnyDeclaredCaller is set by an inbound "*" declaration.
 	// +optional
 	AcceptsAnyDeclaredCaller bool `json:"acceptsAnyDeclaredCaller,omitempty"`
+	// AnyCallerRules are the L7 rules of the "*" declaration (empty: every
+	// request), which the caller's cluster enforces on its waypoint.
+	// +optional
+	AnyCallerRules []L7Rule `json:"anyCallerRules,omitempty"`
+	// Waypoint is set for an exported service that restricts some inbound
+	// declaration by L7 rules: its Service is bound to its namespace's
+	// waypoint on its own cluster, and so is the caller clusters' copy
+	// (Istio ambient binds a global service the same way everywhere).
+	// +optional
+	Waypoint bool `json:"waypoint,omitempty"`
 }
 
 // InventoryPort is a service port.

@@ -115,6 +115,38 @@ type MeshPolicy struct {
 	// RootNamespace is Istio's root namespace. Defaults to "istio-system".
 	// +optional
 	RootNamespace string `json:"rootNamespace,omitempty"`
+	// MultiCluster decides what cross-cluster agreements (a FleetInventory
+	// in the render) derive.
+	// +optional
+	MultiCluster MultiClusterPolicy `json:"multiCluster,omitempty"`
+}
+
+// Multi-cluster data planes.
+const (
+	MultiClusterAmbient = "ambient"
+	MultiClusterSidecar = "sidecar"
+)
+
+// MultiClusterPolicy says how the mesh carries calls between clusters
+// (docs/multi-cluster.md).
+type MultiClusterPolicy struct {
+	// Mode is "ambient" (default): Istio ambient multi-network. A callee
+	// with a cross-cluster agreement is made global (GlobalServiceSelector),
+	// and the caller's cluster gets a selector-less Service of the same name
+	// (global too) so the name resolves and ztunnel routes it through the
+	// callee cluster's east-west gateway (HBONE, 15008). "sidecar": the
+	// sidecar-era ServiceEntry to the east-west gateway's AUTO_PASSTHROUGH
+	// listener (15443) and an ISTIO_MUTUAL DestinationRule, for callers that
+	// run Istio sidecars; ambient (ztunnel) callers cannot use it.
+	// +optional
+	// +kubebuilder:validation:Enum=ambient;sidecar
+	Mode string `json:"mode,omitempty"`
+	// GlobalServiceSelector are the labels that make a Service global: the
+	// labels the MeshConfig serviceScopeConfigs servicesSelector (scope
+	// GLOBAL) of every cluster's istiod selects. Defaults to
+	// {"istio.io/global": "true"}.
+	// +optional
+	GlobalServiceSelector map[string]string `json:"globalServiceSelector,omitempty"`
 }
 
 // SecurityPolicy lists which services may relax the container defaults.

@@ -145,3 +145,17 @@ func ParseEndpoint(s string) (Endpoint, error) {
 	}
 	return e, nil
 }
+
+// RestrictsInbound reports whether the service restricts some inbound
+// service declaration (by name or "*") with L7 rules. An exported service
+// that does is bound to its namespace's waypoint on every cluster (the
+// FleetInventory records it), whether or not the caller has agreed yet, so
+// every cluster can bind its copy of the Service the same way.
+func RestrictsInbound(s *LatticeService) bool {
+	for _, r := range s.Spec.Workload.Resources {
+		if r.Type == ResourceService && (r.Direction == DirectionInbound || r.Direction == DirectionBoth) && len(r.Rules) > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
@@ -802,6 +803,7 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	if o := p.Spec.Mesh.OneSided; o != OneSidedWarn && o != OneSidedError {
 		errs = append(errs, field.NotSupported(s.Child("mesh", "oneSided"), o, []string{OneSidedError, OneSidedWarn}))
 	}
+	errs = append(errs, validateMultiCluster(s.Child("mesh", "multiCluster"), p.Spec.Mesh.MultiCluster)...)
 	if k := p.Spec.Output.KeepSource; k != KeepSourceAuto && k != KeepSourceAlways && k != KeepSourceNever {
 		errs = append(errs, field.NotSupported(s.Child("output", "keepSource"), k, []string{KeepSourceAlways, KeepSourceAuto, KeepSourceNever}))
 	}
@@ -890,4 +892,27 @@ func isEnvVarName(v string) []string {
 		return nil
 	}
 	return validation.IsEnvVarName(v)
+}
+
+// validateMultiCluster checks the mode and that the global labels are
+// labels lattice can write on a Service without changing what else reads it.
+func validateMultiCluster(p *field.Path, mc MultiClusterPolicy) field.ErrorList {
+	var errs field.ErrorList
+	if mc.Mode != MultiClusterAmbient && mc.Mode != MultiClusterSidecar {
+		errs = append(errs, field.NotSupported(p.Child("mode"), mc.Mode, []string{MultiClusterAmbient, MultiClusterSidecar}))
+	}
+	sp := p.Child("globalServiceSelector")
+	for _, k := range slices.Sorted(maps.Keys(mc.GlobalServiceSelector)) {
+		for _, msg := range validation.IsQualifiedName(k) {
+			errs = append(errs, field.Invalid(sp.Key(k), k, msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(mc.GlobalServiceSelector[k]) {
+			errs = append(errs, field.Invalid(sp.Key(k), mc.GlobalServiceSelector[k], msg))
+		}
+		switch k {
+		case "app.kubernetes.io/name", "app.kubernetes.io/managed-by", "istio.io/use-waypoint", "lattice.dev/remote-cluster":
+			errs = append(errs, field.Invalid(sp.Key(k), k, "lattice sets this label itself; choose the label your MeshConfig serviceScopeConfigs selects (default istio.io/global)"))
+		}
+	}
+	return errs
 }

@@ -218,3 +218,33 @@ func TestIsDigest(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateMultiCluster(t *testing.T) {
+	cases := []struct {
+		name, reason string
+		mc           MultiClusterPolicy
+		want         []string // error fields
+	}{
+		{"defaults", "ambient with istio.io/global=true", MultiClusterPolicy{}, nil},
+		{"sidecar", "the sidecar-era mode is a choice", MultiClusterPolicy{Mode: "sidecar"}, nil},
+		{"unknown mode", "only ambient and sidecar", MultiClusterPolicy{Mode: "gateway"}, []string{"spec.mesh.multiCluster.mode"}},
+		{"bad label", "the selector is written as labels", MultiClusterPolicy{GlobalServiceSelector: map[string]string{"bad key!": "x", "ok": "bad value!"}},
+			[]string{"spec.mesh.multiCluster.globalServiceSelector[bad key!]", "spec.mesh.multiCluster.globalServiceSelector[ok]"}},
+		{"lattice's own label", "a label lattice sets itself would change what selects the Service", MultiClusterPolicy{GlobalServiceSelector: map[string]string{"istio.io/use-waypoint": "x"}},
+			[]string{"spec.mesh.multiCluster.globalServiceSelector[istio.io/use-waypoint]"}},
+	}
+	for _, c := range cases {
+		p := &Platform{Spec: PlatformSpec{Mesh: MeshPolicy{MultiCluster: c.mc}}}
+		DefaultPlatform(p)
+		var got []string
+		for _, e := range ValidatePlatform(p) {
+			got = append(got, e.Field)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s (%s): errors at %q, want %q", c.name, c.reason, got, c.want)
+		}
+		if c.mc.Mode == "" && (p.Spec.Mesh.MultiCluster.Mode != MultiClusterAmbient || p.Spec.Mesh.MultiCluster.GlobalServiceSelector[DefaultGlobalLabel] != "true") && len(c.mc.GlobalServiceSelector) == 0 {
+			t.Errorf("%s: defaults %+v", c.name, p.Spec.Mesh.MultiCluster)
+		}
+	}
+}
