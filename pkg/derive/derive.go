@@ -164,6 +164,10 @@ func SourceAnnotation(d Derived) string {
 	return strconv.Itoa(len(d.Sources)) + " services"
 }
 
+// RemoteOwner is the Owner of what routes to a service of another cluster
+// (stubs, routes): it names that service, not its callers.
+func RemoteOwner(to graph.Ref) string { return "remote service " + to.String() }
+
 // NamespaceOwner is the Owner of a namespace's shared objects.
 func NamespaceOwner(ns string) string { return "Namespace " + ns }
 
