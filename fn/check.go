@@ -61,6 +61,10 @@ nothing: Argo CD's plugin discovery runs it and takes any output as "this app is
 				}
 				return nil
 			}
+			if err := krm.CheckKustomizations(args); err != nil { // fields render does not apply
+				fmt.Fprintln(stdout, err)
+				return exitErr{exitError}
+			}
 			out := render.Render(items, nil, render.Stream)
 			fmt.Fprint(stdout, formatFindings(out.Results))
 			if out.Failed {

@@ -110,6 +110,9 @@ on stdout when there is any error.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			items, err := krm.ReadPaths(args)
+			if err == nil {
+				err = krm.CheckKustomizations(args) // fields render does not apply
+			}
 			if err != nil {
 				fmt.Fprintln(stderr, "error:", err)
 				return exitErr{exitError}

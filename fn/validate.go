@@ -187,6 +187,9 @@ func validateItems(items []krm.Item, opts validate.Options) []validated {
 			var obj map[string]any
 			if obj, err = validate.YAML([]byte(text)); err == nil {
 				r.Problems = append(r.Problems, validate.Object(obj, opts)...)
+				if isLatticeKind(r.APIVersion) {
+					r.Problems = unrenderedProblems(r.Kind, r.Problems) // unrendered.go
+				}
 				return
 			}
 		}

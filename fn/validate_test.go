@@ -75,3 +75,45 @@ func writeTemp(t *testing.T, name, content string) string {
 	}
 	return p
 }
+
+// TestValidateRefusesUnrendered (issue 15 §3): a stream of unrendered
+// sources — kustomize build without --enable-exec passes them through —
+// is an error naming the object, the mistake and the fix, not "0 errors";
+// kpt's kept sources (local-config) are still skipped.
+func TestValidateRefusesUnrendered(t *testing.T) {
+	stream := `apiVersion: lattice.dev/v1alpha1
+kind: LatticeService
+metadata: {name: web, namespace: prod}
+spec:
+  workload:
+    containers: {main: {image: x}}
+---
+apiVersion: lattice.dev/v1alpha1
+kind: LatticeService
+metadata: {name: kept, namespace: prod, annotations: {config.kubernetes.io/local-config: "true"}}
+spec:
+  workload:
+    containers: {main: {image: x}}
+---
+apiVersion: lattice.dev/v1alpha1
+kind: ImageLock
+metadata: {name: lock}
+spec: {images: []}
+`
+	code, out, stderr := runCLI(t, stream, "validate", "-")
+	if code != 1 || !strings.Contains(stderr, "validated 3 objects: 2 errors") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{
+		"LatticeService prod/web: unrendered: did you forget --enable-exec? a LatticeService is lattice's input",
+		"build with `kustomize build --enable-alpha-plugins --enable-exec` (or `lattice render DIR`)",
+		"ImageLock lock: unrendered: did you forget --enable-exec? an ImageLock is read by lattice",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "kept") || strings.Contains(out, "render with lattice:") {
+		t.Errorf("a local-config source, or the CRD's render rule next to the unrendered error:\n%s", out)
+	}
+}

@@ -19,11 +19,24 @@ import (
 func inboundPolicies(in Input) []Derived {
 	s := in.Service
 	ports := targetPorts(s)
+	h := Hash(s.Namespace, s.Name)
 	if len(ports) == 0 {
-		return nil
+		// A service without ports still runs pods that may listen, and a
+		// workload no ALLOW policy selects admits everyone. So it gets the
+		// same allow-to-<h> as a service nobody may call: an ALLOW policy
+		// with a selector and no rules, which admits nothing. Istio documents
+		// this form as "allow-nothing" (istio.io/api
+		// security/v1beta1/authorization_policy.proto: "It allows nothing and
+		// effectively denies all requests to the selected workloads"), and
+		// for ztunnel istiod converts it to an ALLOW authorization with no
+		// groups, which matches no connection (istio.io/istio
+		// pilot/pkg/serviceregistry/ambient/authorization.go,
+		// convertAuthorizationPolicy). `rules: [{}]` would be the opposite,
+		// allow-all. No caller is admitted: there is no port to admit it on,
+		// and a rule without ports would open every port.
+		return []Derived{{Object: selectorPolicy(in.Meta("allow-to-"+h), in.selector()), Sources: in.sources(), Reason: "spec.workload.service"}}
 	}
 	td := in.Platform.Spec.Cluster.TrustDomain
-	h := Hash(s.Namespace, s.Name)
 	callers := in.Graph.Callers(in.Ref())
 
 	var direct []string

@@ -53,10 +53,13 @@ func servicePorts(s *v1alpha1.LatticeService) map[string]v1alpha1.ServicePort {
 // httpRoute is the seed's HTTPRoute: named after the service, in its
 // namespace, one PathPrefix rule per path to the Service port.
 //
-// It has two parents. The first is the seed's: the platform Gateway, where
-// it attaches to the Gateway's own hostname-less HTTPS listener (never to
-// its plain-HTTP one, which the platform keeps for redirects and ACME; see
-// examples/platform). That parent is also what every external-dns version
+// It has two parents. The first is the seed's: the platform Gateway,
+// narrowed by sectionName to the Gateway's own HTTPS listener (Platform
+// spec.gateway.sectionName). Without a sectionName a parentRef attaches to
+// every listener that admits the route, so a plain-HTTP listener admitting
+// routes from all namespaces would serve the hostname without TLS; with it
+// the route attaches only where TLS is (checkGateway verifies the listener
+// when the Gateway is in the input). That parent is also what every external-dns version
 // follows to the Gateway's addresses. The second is this service's
 // ListenerSet listener, which carries the hostname's certificate: by
 // GEP-1713 a Gateway parentRef never reaches ListenerSet listeners, so
@@ -68,7 +71,7 @@ func (e *edge) httpRoute(rules []httpRule) *gwv1.HTTPRoute {
 		ObjectMeta: e.serviceMeta(s.Name, WaveRoute),
 		Spec: gwv1.HTTPRouteSpec{
 			CommonRouteSpec: gwv1.CommonRouteSpec{ParentRefs: []gwv1.ParentReference{
-				{Name: gwv1.ObjectName(e.gw.Name), Namespace: ptr(gwv1.Namespace(e.gw.Namespace))},
+				{Name: gwv1.ObjectName(e.gw.Name), Namespace: ptr(gwv1.Namespace(e.gw.Namespace)), SectionName: ptr(gwv1.SectionName(e.gw.SectionName))},
 				e.listenerParent(ListenerHTTPS),
 			}},
 			Hostnames: []gwv1.Hostname{gwv1.Hostname(e.ing.Hostname)},

@@ -54,7 +54,7 @@ func expand(s string, vars map[string]string) ([]segment, error) {
 			}
 			v, ok := vars[normalizeExpr(expr)]
 			if !ok {
-				return nil, fmt.Errorf("undefined variable: ${%s}%s", expr, suggest(expr, vars))
+				return nil, &undefinedVar{expr: expr, defined: suggest(expr, vars)} // templatecause.go
 			}
 			lit.WriteString(v)
 		default:
@@ -101,7 +101,7 @@ func suggest(expr string, vars map[string]string) string {
 		}
 	}
 	if len(have) == 0 {
-		return "; check the resource is declared in workload.resources (outbound services and external services have outputs)"
+		return ""
 	}
 	return "; defined here: " + strings.Join(have, ", ")
 }

@@ -244,6 +244,7 @@ func (w *workload) container(name string, c *v1alpha1.Container, volumes map[str
 		vp := cp.Child("variables").Key(k)
 		segs, err := expand(raw, w.vars)
 		if err != nil {
+			err = w.explain(err) // templatecause.go
 			w.errorf(vp, raw, "%v", err)
 			continue
 		}
@@ -309,6 +310,7 @@ func (w *workload) files(name string, c *v1alpha1.Container, cp *field.Path, out
 		default:
 			segs, err := expand(*f.Content, w.vars)
 			if err != nil {
+				err = w.explain(err)
 				w.errorf(fp.Child("content"), "<file content>", "%v", err)
 				continue
 			}

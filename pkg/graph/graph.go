@@ -158,6 +158,12 @@ const (
 // half is in the render but does not match.
 func (k FindingKind) OneSided() bool { return k == CalleeDoesNotAllow || k == CallerDoesNotDeclare }
 
+// Strict reports whether Platform spec.mesh.oneSided: error makes the
+// finding an error: a declaration without its counterpart, whether the
+// other side does not answer, is not exported, or does not exist here (a
+// typo, or a service of another render).
+func (k FindingKind) Strict() bool { return k.OneSided() || k == NotExported || k == PeerMissing }
+
 // Error reports whether the finding makes the render fail: the declaration
 // cannot be resolved to one service.
 func (k FindingKind) Error() bool { return k == Ambiguous || k == UnknownCluster || k == Shadowed }
@@ -174,6 +180,7 @@ type Graph struct {
 	remote      map[Ref]*Node
 	remoteOrder []Ref
 	pending     []pendingMessage
+	names       nameIndex // suggest.go
 	// members are the MeshMembers' refs, sorted; their nodes are in nodes
 	// but never in order (member.go).
 	members []Ref
@@ -487,12 +494,14 @@ func (g *Graph) dangling(on *Node, in Intent, outbound bool) Finding {
 		f.Message = fmt.Sprintf("%s, but cluster %s has no service %s/%s in the fleet inventory, so no policy admits this traffic; fix the name, or deploy it there and run `lattice fleet inventory`",
 			what, in.Peer.Cluster, in.Peer.Namespace, in.Peer.Name)
 	case g.fleet != nil:
-		f.Message = what + ", but " + in.Peer.String() + " is neither in this render nor on another cluster of the fleet, so the agreement cannot be checked and no policy admits this traffic; fix the name, or add the service"
+		f.Message = what + ", but " + in.Peer.String() + " is neither in this render nor on another cluster of the fleet, so the agreement cannot be checked and no policy admits this traffic; " +
+			g.didYouMean(on, in, "fix the name, or add the service")
 	case in.Peer.Cluster != "":
 		f.Kind = PeerRemote
 		f.Message = what + ", but this render has no FleetInventory, so cross-cluster agreements cannot be matched and no policy admits this traffic; add the fleet's inventory (`lattice fleet inventory`), or omit cluster: for a service of this cluster"
 	default:
-		f.Message = what + ", but " + in.Peer.String() + " is not in this render, so the agreement cannot be checked and no policy admits this traffic; render both services together, or declare a workload lattice does not derive with a MeshMember (docs/mesh-members.md)"
+		f.Message = what + ", but " + in.Peer.String() + " is not in this render, so the agreement cannot be checked and no policy admits this traffic; " +
+			g.didYouMean(on, in, "render both services together, or declare a workload lattice does not derive with a MeshMember (docs/mesh-members.md)")
 	}
 	return f
 }

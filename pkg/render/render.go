@@ -193,6 +193,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	passthrough = r.dropStale(passthrough, keep)
 	sharedIn := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough), Waypoints: waypointsIn(passthrough)}
 	r.problems(derive.Check(sharedIn), bySource)
+	r.checkGateway(passthrough, sharedIn) // gateway.go
 	if r.failed() {
 		return r.fail(out, items)
 	}
@@ -404,15 +405,15 @@ func (r *renderer) pin(s *v1alpha1.LatticeService) {
 }
 
 // findings turns one-sided and dangling declarations into results on the
-// declaring service. Only one-sided ones follow spec.mesh.oneSided: a peer
-// outside the render may live in another package.
+// declaring service; spec.mesh.oneSided decides their severity
+// (FindingKind.Strict).
 func (r *renderer) findings(g *graph.Graph, bySource map[string]krm.Item) {
 	// Built on every core, appended in the graph's order.
 	res := make([]*framework.Result, len(g.Findings))
 	par.For(len(g.Findings), func(i int) {
 		f := &g.Findings[i]
 		sev := framework.Warning
-		if (f.Kind.OneSided() || f.Kind == graph.NotExported) && r.platform.Spec.Mesh.OneSided == v1alpha1.OneSidedError || f.Kind.Error() {
+		if f.Kind.Strict() && r.platform.Spec.Mesh.OneSided == v1alpha1.OneSidedError || f.Kind.Error() {
 			sev = framework.Error
 		}
 		src := bySource[f.On.String()]

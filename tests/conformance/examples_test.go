@@ -127,7 +127,9 @@ spec: {output: {validate: "yes"}}`, `spec.output.validate: Invalid value: "strin
 	errs := DryRunStrict(t, objs)
 	for i, s := range sources {
 		rel, _ := filepath.Rel(root, s.file)
-		if errs[i] != nil {
+		// The render rule refuses every lattice object (unrendered_test.go);
+		// refused for it alone, the example passed every schema check.
+		if errs[i] != nil && !OnlyRenderRule(errs[i]) {
 			t.Errorf("%s: the CRD rejects an example the renderer accepts: %v", rel, errs[i])
 		}
 	}

@@ -11,6 +11,7 @@ const (
 	DefaultTrustDomain      = "cluster.local"
 	DefaultGatewayName      = "platform-gateway"
 	DefaultGatewayNamespace = "gateway-system"
+	DefaultGatewaySection   = "https"
 	DefaultIssuerName       = "letsencrypt-prod"
 	DefaultIssuerKind       = "ClusterIssuer"
 	DefaultRootNamespace    = "istio-system"
@@ -40,6 +41,9 @@ func DefaultPlatform(p *Platform) {
 	}
 	if s.Gateway.ServiceAccount == "" {
 		s.Gateway.ServiceAccount = s.Gateway.Name + "-istio"
+	}
+	if s.Gateway.SectionName == "" {
+		s.Gateway.SectionName = DefaultGatewaySection
 	}
 	if s.Certificates.DefaultIssuer == nil {
 		s.Certificates.DefaultIssuer = &IssuerRef{Name: DefaultIssuerName}

@@ -9,7 +9,12 @@ import (
 // every cluster's LatticeServices and writes the FleetInventory that each
 // cluster's own render includes.
 //
+// The API server refuses to store one (a validation rule that always
+// fails): the CRD is for kubectl explain and editors; apply what lattice
+// renders instead.
+//
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="false",message="render with lattice: a Fleet is read by lattice fleet inventory, never a cluster object; apply the output of kustomize build --enable-alpha-plugins --enable-exec (or lattice render). This CRD is installed for kubectl explain only"
 type Fleet struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -68,7 +73,12 @@ type EastWestGateway struct {
 // check` fails when it is stale; a render fails when it disagrees with the
 // cluster's own services.
 //
+// The API server refuses to store one (a validation rule that always
+// fails): the CRD is for kubectl explain and editors; apply what lattice
+// renders instead.
+//
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="false",message="render with lattice: a FleetInventory is read by lattice during a render (config.kubernetes.io/local-config), never a cluster object; apply the output of kustomize build --enable-alpha-plugins --enable-exec (or lattice render). This CRD is installed for kubectl explain only"
 type FleetInventory struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -11,6 +11,10 @@ import (
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:shortName=ls
+// The API server refuses to store one (a validation rule that always
+// fails): the CRD is for kubectl explain and editors; apply what lattice
+// renders instead.
+// +kubebuilder:validation:XValidation:rule="false",message="render with lattice: a LatticeService is the input of lattice, never a cluster object; apply the output of kustomize build --enable-alpha-plugins --enable-exec (or lattice render), which holds the objects lattice derives from it. This CRD is installed for kubectl explain only"
 type LatticeService struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -8,7 +8,12 @@ import (
 // every service rendered in a package. Every field has a default, so a
 // missing functionConfig is a valid Platform.
 //
+// The API server refuses to store one (a validation rule that always
+// fails): the CRD is for kubectl explain and editors; apply what lattice
+// renders instead.
+//
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="false",message="render with lattice: a Platform configures lattice (its functionConfig), never a cluster object; apply the output of kustomize build --enable-alpha-plugins --enable-exec (or lattice render). This CRD is installed for kubectl explain only"
 type Platform struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -63,6 +68,14 @@ type GatewaySpec struct {
 	// the class is not "istio" or the proxy is deployed by hand.
 	// +optional
 	ServiceAccount string `json:"serviceAccount,omitempty"`
+	// SectionName is the Gateway's own HTTPS listener that derived
+	// HTTPRoutes attach to through their first parentRef (the Gateway), so
+	// they never attach to its plain-HTTP listeners. It must be an HTTPS
+	// listener; when the Gateway is in the render's input lattice checks
+	// that it is, and that no plain-HTTP listener admits routes from the
+	// services' namespaces (docs/edge.md). Defaults to "https".
+	// +optional
+	SectionName string `json:"sectionName,omitempty"`
 }
 
 // CertificatesSpec lists the issuers the platform runs.
@@ -194,7 +207,12 @@ type OutputSpec struct {
 // ran, so renders stay offline and reproducible: a tagged image with a lock
 // entry renders as tag@digest.
 //
+// The API server refuses to store one (a validation rule that always
+// fails): the CRD is for kubectl explain and editors; apply what lattice
+// renders instead.
+//
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="false",message="render with lattice: an ImageLock is read by lattice during a render (config.kubernetes.io/local-config), never a cluster object; apply the output of kustomize build --enable-alpha-plugins --enable-exec (or lattice render). This CRD is installed for kubectl explain only"
 type ImageLock struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -784,6 +784,10 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	errs = append(errs, dnsLabel(s.Child("gateway", "name"), p.Spec.Gateway.Name)...)
 	errs = append(errs, dnsLabel(s.Child("gateway", "namespace"), p.Spec.Gateway.Namespace)...)
 	errs = append(errs, dnsLabel(s.Child("gateway", "serviceAccount"), p.Spec.Gateway.ServiceAccount)...)
+	// Gateway API's SectionName: a DNS subdomain of at most 253 characters.
+	for _, msg := range validation.IsDNS1123Subdomain(p.Spec.Gateway.SectionName) {
+		errs = append(errs, field.Invalid(s.Child("gateway", "sectionName"), p.Spec.Gateway.SectionName, "is not a listener name: "+msg))
+	}
 	errs = append(errs, dnsLabel(s.Child("mesh", "rootNamespace"), p.Spec.Mesh.RootNamespace)...)
 	for i, r := range append([]IssuerRef{*p.Spec.Certificates.DefaultIssuer}, p.Spec.Certificates.Issuers...) {
 		ip := s.Child("certificates", "defaultIssuer")
