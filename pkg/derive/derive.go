@@ -59,51 +59,16 @@ type Input struct {
 	// Node is the service's node in Graph, when the caller has it at
 	// hand; nil: looked up.
 	Node *graph.Node
-	// shared holds the label maps every object of one service carries,
-	// made once (#8: a fresh map per object was a tenth of deriving).
-	// Derived objects never change their labels in place; the one that
-	// adds a label copies first. Nil: fresh maps.
-	shared *sharedMaps
 }
 
-type sharedMaps struct {
-	labels, selector map[string]string
-	sources          []string
-}
+// sources is what a service's own objects list as their source.
+func (in Input) sources() []string { return []string{in.Source()} }
 
-// sources is []string{in.Source()}, shared by the service's objects
-// (Derived.Sources is never changed in place).
-func (in Input) sources() []string {
-	if in.shared == nil {
-		return []string{in.Source()}
-	}
-	if in.shared.sources == nil {
-		in.shared.sources = []string{in.Source()}
-	}
-	return in.shared.sources
-}
+// labels are Labels(service).
+func (in Input) labels() map[string]string { return Labels(in.Service.Name) }
 
-// labels are Labels(service), shared by the service's objects.
-func (in Input) labels() map[string]string {
-	if in.shared == nil {
-		return Labels(in.Service.Name)
-	}
-	if in.shared.labels == nil {
-		in.shared.labels = Labels(in.Service.Name)
-	}
-	return in.shared.labels
-}
-
-// selector is Selector(service), shared by the service's objects.
-func (in Input) selector() map[string]string {
-	if in.shared == nil {
-		return Selector(in.Service.Name)
-	}
-	if in.shared.selector == nil {
-		in.shared.selector = Selector(in.Service.Name)
-	}
-	return in.shared.selector
-}
+// selector is Selector(service).
+func (in Input) selector() map[string]string { return Selector(in.Service.Name) }
 
 // node is the service's graph node.
 func (in Input) node() *graph.Node {
@@ -144,7 +109,6 @@ func Selector(service string) map[string]string {
 // it needs as a callee and its edge objects. Namespace- and cluster-shared
 // objects come from Shared.
 func Service(in Input) ([]Derived, field.ErrorList) {
-	in.shared = &sharedMaps{}
 	out, errs := Workload(in)
 	mesh, merrs := Mesh(in)
 	edge, eerrs := Edge(in)

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -518,7 +517,6 @@ func (w *workload) service() *corev1.Service {
 	}
 	// Callers restricted by L7 rules reach the pods through the waypoint.
 	if wp := useWaypoint(w.in); wp != "" {
-		svc.Labels = maps.Clone(svc.Labels) // shared with the other objects
 		svc.Labels[LabelUseWaypoint] = wp
 	}
 	// A callee of another cluster's caller is global (remote.go); no other

@@ -1,6 +1,8 @@
 // Package krm is the YAML edge of lattice: it reads ResourceLists and
-// files, decodes lattice kinds strictly into typed structs, and writes
-// ResourceLists and streams. No other package touches YAML nodes.
+// files through yaml.v3 (kyaml's YAML library), decodes lattice kinds
+// strictly into typed structs, and writes typed objects, ResourceLists and
+// streams (yamlwrite.go is the one hand-written writer). Other packages
+// read and edit nodes only through kyaml's RNode accessors.
 package krm
 
 import (
@@ -9,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -74,27 +77,14 @@ func DecodeFleetInventory(n *yaml.RNode) (*v1alpha1.FleetInventory, field.ErrorL
 }
 
 func decodeStrict(n *yaml.RNode, into any) field.ErrorList {
-	// decodeNode accepts nothing check rejects (FuzzDecodeService,
-	// TestDecodeNodeMatchesJSON), so a spec it decodes needs no check.
-	if decodeNode(n.YNode(), into) {
-		return nil
-	}
-	reflect.ValueOf(into).Elem().SetZero() // decodeNode may have set part of it
 	if errs := check(n.YNode(), reflect.TypeOf(into).Elem(), nil); len(errs) > 0 {
 		return errs
 	}
-	return decodeJSON(n, into)
-}
-
-// decodeJSON decodes through JSON: the reference decodeNode must match.
-func decodeJSON(n *yaml.RNode, into any) field.ErrorList {
-	data, ok := nodeJSON(n.YNode())
-	if !ok {
-		var err error
-		data, err = n.MarshalJSON()
-		if err != nil {
-			return field.ErrorList{field.Invalid(nil, nil, "cannot read YAML: "+err.Error())}
-		}
+	// The node is checked against the type, so JSON (what the API types
+	// are written for) decodes it.
+	data, err := nodeJSON(n.YNode())
+	if err != nil {
+		return field.ErrorList{field.Invalid(nil, nil, "cannot read YAML: "+err.Error())}
 	}
 	if err := json.Unmarshal(data, into); err != nil {
 		var te *json.UnmarshalTypeError
@@ -105,6 +95,37 @@ func decodeJSON(n *yaml.RNode, into any) field.ErrorList {
 		return field.ErrorList{field.Invalid(pathFromDots(path), nil, "cannot decode: "+err.Error())}
 	}
 	return nil
+}
+
+// nodeJSON is the JSON of a node, through yaml.v3's own decoding.
+func nodeJSON(n *yaml.Node) ([]byte, error) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(stringKeys(v))
+}
+
+// stringKeys turns the map[any]any yaml.v3 makes for a mapping with a
+// non-string key (a port number) into the map[string]any JSON needs.
+func stringKeys(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = stringKeys(e)
+		}
+	case map[any]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			m[fmt.Sprint(k)] = stringKeys(e)
+		}
+		return m
+	case []any:
+		for i, e := range v {
+			v[i] = stringKeys(e)
+		}
+	}
+	return v
 }
 
 func asTypeError(err error, te **json.UnmarshalTypeError) bool {
@@ -234,8 +255,8 @@ func typeErr(n *yaml.Node, path *field.Path, want string) field.ErrorList {
 }
 
 func dupKeys(n *yaml.Node, path *field.Path) field.ErrorList {
-	if !dupKeyIn(n) {
-		return nil // the common case, without a map
+	if len(n.Content) <= 2 {
+		return nil
 	}
 	var errs field.ErrorList
 	seen := make(map[string]int, len(n.Content)/2)
@@ -267,6 +288,17 @@ func unknownField(name string, fields map[string]reflect.Type) string {
 		return fmt.Sprintf("unknown field; did you mean %q?", best)
 	}
 	return "unknown field; known fields here: " + strings.Join(known, ", ")
+}
+
+var jsonFieldsOf sync.Map // reflect.Type → map[string]reflect.Type
+
+// cachedJSONFields is jsonFields, computed once per type.
+func cachedJSONFields(t reflect.Type) map[string]reflect.Type {
+	if f, ok := jsonFieldsOf.Load(t); ok {
+		return f.(map[string]reflect.Type)
+	}
+	f, _ := jsonFieldsOf.LoadOrStore(t, jsonFields(t))
+	return f.(map[string]reflect.Type)
 }
 
 // jsonFields maps JSON names to field types, following inline embedding.

@@ -23,17 +23,18 @@ func writeResourceListRef(w io.Writer, items []Out, fnConfig *yaml.RNode, result
 		b.WriteString("items:\n")
 	}
 	for _, it := range items {
-		t, err := it.text()
+		t, err := it.Text()
 		if err != nil {
 			return err
 		}
 		writeIndentedRef(&b, t, "- ", "  ")
 	}
 	if fnConfig != nil && !yaml.IsMissingOrNull(fnConfig) {
-		t, err := nodeString(fnConfig.YNode())
+		data, err := nodeBytes(fnConfig.YNode())
 		if err != nil {
 			return err
 		}
+		t := string(data)
 		b.WriteString("functionConfig:\n")
 		writeIndentedRef(&b, t, "  ", "  ")
 	}
@@ -63,7 +64,7 @@ func writeStreamRef(w io.Writer, items []Out) error {
 				return err
 			}
 		}
-		t, err := it.text()
+		t, err := it.Text()
 		if err != nil {
 			return err
 		}
@@ -142,20 +143,6 @@ metadata: {name: b}
 		if got.String() != want.String() {
 			t.Errorf("WriteResourceList differs:\n--- want\n%s\n--- got\n%s", want.String(), got.String())
 		}
-		// In pieces of any size, the same text.
-		rl, err := prepareResourceList(tc.items, tc.fc, tc.results)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, piece := range []int{1, 7, 64, 300, 1 << 20} {
-			var b strings.Builder
-			if err := rl.emit(piece, func(p []byte) error { b.Write(p); return nil }); err != nil {
-				t.Fatal(err)
-			}
-			if b.String() != want.String() {
-				t.Errorf("in pieces of %d bytes the ResourceList differs:\n--- want\n%s\n--- got\n%s", piece, want.String(), b.String())
-			}
-		}
 		got.Reset()
 		want.Reset()
 		if err := WriteStream(&got, tc.items); err != nil {
@@ -166,21 +153,6 @@ metadata: {name: b}
 		}
 		if got.String() != want.String() {
 			t.Errorf("WriteStream differs:\n--- want\n%s\n--- got\n%s", want.String(), got.String())
-		}
-	}
-}
-
-// TestIndentedLen: the region ResourceList reserves for an item is exactly
-// what appendIndented writes, for texts with empty lines, no final
-// newline, or nothing at all.
-func TestIndentedLen(t *testing.T) {
-	for _, text := range []string{"", "\n", "\n\n", "a", "a\n", "a\nb", "a\n\nb\n", "a: |\n  x\n\n  y\n", "\n\na\n", "a\n\n\n"} {
-		for _, pre := range [][2]string{{"- ", "  "}, {"", ""}, {"  ", "  "}} {
-			got := indentedLen([]byte(text), pre[0], pre[1])
-			want := len(appendIndented(nil, []byte(text), pre[0], pre[1]))
-			if got != want {
-				t.Errorf("indentedLen(%q, %q, %q) = %d, appendIndented wrote %d", text, pre[0], pre[1], got, want)
-			}
 		}
 	}
 }

@@ -2,14 +2,12 @@ package krm
 
 import (
 	"bytes"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
-	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -29,57 +27,40 @@ var resourceLists = []string{
 	"kind: ResourceList\napiVersion: config.kubernetes.io/v1\nitems:\n- a: 1\n  b: |+\n    keep\n\n\nresults: []\n",
 }
 
-func dump(t *testing.T, nodes []*yaml.RNode, fc *yaml.RNode, kind string) string {
-	var b strings.Builder
-	b.WriteString(kind + "\n")
-	for _, n := range nodes {
-		s, err := n.String()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.WriteString("---\n" + s)
-	}
-	if fc != nil {
-		s, _ := fc.String()
-		b.WriteString("=== fc\n" + s)
-	}
-	return b.String()
-}
-
-func parsedNodes(parsed []parsedItem) []*yaml.RNode {
-	nodes := make([]*yaml.RNode, len(parsed))
-	for i, p := range parsed {
-		nodes[i] = p.node
-	}
-	return nodes
-}
-
-// TestSplitParseMatchesKyaml: the parallel item parse gives what kyaml's
-// reader gives, or is not taken.
-func TestSplitParseMatchesKyaml(t *testing.T) {
+// TestReadResourceListMatchesKyaml: the items and functionConfig are
+// those kyaml's reader finds.
+func TestReadResourceListMatchesKyaml(t *testing.T) {
 	for i, in := range resourceLists {
-		data := []byte(in)
-		br := &kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}
-		wantNodes, wantErr := br.Read()
-		parsed, fc, kind, err := parseResourceList(data, false)
-		nodes := parsedNodes(parsed)
-		if (err != nil) != (wantErr != nil) {
-			t.Errorf("case %d: error %v, kyaml %v", i, err, wantErr)
+		br := &kio.ByteReader{Reader: strings.NewReader(in), OmitReaderAnnotations: true}
+		want, werr := br.Read()
+		items, fc, err := ReadResourceList(strings.NewReader(in))
+		if werr != nil || br.WrappingKind != kio.ResourceListKind || slices.ContainsFunc(want, func(n *yaml.RNode) bool { return n.YNode().Kind != yaml.MappingNode }) {
+			if err == nil {
+				t.Errorf("case %d: kyaml refuses it or it holds a non-object, ReadResourceList accepts it", i)
+			}
 			continue
 		}
 		if err != nil {
+			t.Errorf("case %d: %v", i, err)
 			continue
 		}
-		if got, want := dump(t, nodes, fc, kind), dump(t, wantNodes, br.FunctionConfig, br.WrappingKind); got != want {
-			t.Errorf("case %d differs:\n--- kyaml\n%s\n--- split\n%s", i, want, got)
+		var got []string
+		for _, it := range items {
+			got = append(got, it.Node.MustString())
 		}
-		_, _, split := splitResourceList(data)
-		t.Logf("case %d: split path %v", i, split)
+		var exp []string
+		for _, n := range want {
+			exp = append(exp, n.MustString())
+		}
+		if !slices.Equal(got, exp) {
+			t.Errorf("case %d: items\n%q\nkyaml\n%q", i, got, exp)
+		}
+		if (fc == nil) != (br.FunctionConfig == nil) || fc != nil && fc.MustString() != br.FunctionConfig.MustString() {
+			t.Errorf("case %d: functionConfig differs from kyaml's", i)
+		}
 	}
 }
 
-// TestNodeBoundChunks: counted in 1 MiB chunks on every core, the bound is
-// the one pass's count, also for indicators that straddle a chunk edge.
 func TestNodeBoundChunks(t *testing.T) {
 	const mib = 1 << 20
 	data := bytes.Repeat([]byte("a: b\n- c\n{d, e}\n"), 3*mib/16+7)
@@ -94,61 +75,48 @@ func TestNodeBoundChunks(t *testing.T) {
 	}
 }
 
-// TestFileAnnotations: the shortcut gives kioutil's answer, also for
-// metadata kioutil cannot decode.
-func TestFileAnnotations(t *testing.T) {
-	for _, in := range []string{
-		"kind: A\n",
-		"kind: A\nmetadata: {name: a}\n",
-		"kind: A\nmetadata: {name: a, annotations: {x: y}}\n",
-		"kind: A\nmetadata: {name: a, annotations: {config.kubernetes.io/path: a.yaml, config.kubernetes.io/index: '2'}}\n",
-		"kind: A\nmetadata: {name: a, annotations: {internal.config.kubernetes.io/path: b.yaml, internal.config.kubernetes.io/index: 3}}\n",
-		"kind: A\nmetadata: {name: a, labels: [x], annotations: {config.kubernetes.io/path: a.yaml}}\n",
-		"kind: A\nmetadata: {name: a, annotations: {config.kubernetes.io/path: [a.yaml]}}\n",
-		"kind: A\nmetadata: [a]\n",
-		"kind: A\nmetadata: {name: a, annotations: &x {config.kubernetes.io/path: a.yaml}}\nx: *x\n",
-		"kind: A\nbase: &b {config.kubernetes.io/path: m.yaml}\nmetadata: {name: a, annotations: {<<: *b}}\n",
+// TestLocate: an item's file and document come from kpt's path and index
+// annotations, or from kustomize's origin annotation (a file, no document).
+func TestLocate(t *testing.T) {
+	for _, c := range []struct {
+		in, file string
+		index    int
+	}{
+		{"kind: A\n", "", 0},
+		{"kind: A\nmetadata: {name: a, annotations: {config.kubernetes.io/path: a.yaml, config.kubernetes.io/index: '2'}}\n", "a.yaml", 2},
+		{"kind: A\nmetadata: {name: a, annotations: {internal.config.kubernetes.io/path: b.yaml, internal.config.kubernetes.io/index: '3'}}\n", "b.yaml", 3},
+		{"kind: A\nmetadata: {name: a, annotations: {config.kubernetes.io/origin: \"path: web.yaml\\n\"}}\n", "web.yaml", 0},
+		{"kind: A\nmetadata: {name: a, annotations: {config.kubernetes.io/origin: \"path: base/web.yaml\\nrepo: https://example.com/r\\nref: v1\\n\"}}\n", "base/web.yaml", 0},
+		{"kind: A\nmetadata: {name: a, annotations: {config.kubernetes.io/origin: \"not: [yaml\"}}\n", "", 0},
+		{"kind: A\nmetadata: {name: a, annotations: {config.kubernetes.io/path: k.yaml, config.kubernetes.io/origin: \"path: web.yaml\\n\"}}\n", "k.yaml", 0},
 	} {
-		n, err := yaml.Parse(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, i, err := fileAnnotations(n)
-		wp, wi, werr := kioutil.GetFileAnnotations(n)
-		if p != wp || i != wi || (err == nil) != (werr == nil) {
-			t.Errorf("%q: got %q %q %v, kioutil %q %q %v", in, p, i, err, wp, wi, werr)
+		it := Item{Node: yaml.MustParse(c.in)}
+		it.locate()
+		if it.File != c.file || it.Index != c.index {
+			t.Errorf("%q: file %q index %d, want %q %d", c.in, it.File, it.Index, c.file, c.index)
 		}
 	}
 }
 
-// TestSplitAcrossRanges: items cut apart on every core in 1 MiB ranges
-// are the items a single pass cuts, wherever range edges fall, with the
-// items ending inside a later range.
-func TestSplitAcrossRanges(t *testing.T) {
-	for _, indent := range []string{"", "  "} {
-		var b strings.Builder
-		b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
-		for i := range 30000 {
-			fmt.Fprintf(&b, "%s- apiVersion: v1\n%s  kind: ConfigMap\n%s  metadata:\n%s    name: c%d\n%s  data:\n%s    k: %s\n\n",
-				indent, indent, indent, indent, i, indent, indent, strings.Repeat("x", i%97))
-		}
-		b.WriteString("functionConfig:\n  kind: X\n")
-		data := []byte(b.String())
-		_, chunks, ok := splitResourceList(data)
-		if !ok {
-			t.Fatal("not split")
-		}
-		if len(chunks) != 30000 {
-			t.Fatalf("indent %q: %d chunks, want 30000", indent, len(chunks))
-		}
-		for i, c := range chunks {
-			want := fmt.Sprintf("%s- apiVersion: v1\n%s  kind: ConfigMap\n%s  metadata:\n%s    name: c%d\n", indent, indent, indent, indent, i)
-			if !strings.HasPrefix(string(c), want) || !strings.HasSuffix(string(c), "\n\n") {
-				t.Fatalf("indent %q: chunk %d is %q", indent, i, c)
-			}
-		}
-		if len(data) < 3<<20 {
-			t.Fatalf("input is %d bytes: it must span several ranges", len(data))
+// TestSyntaxErrorLine: a YAML syntax error names the line of the problem,
+// not the line yaml.v3 counts from 0 where the enclosing block starts.
+func TestSyntaxErrorLine(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string
+	}{
+		// A key indented one space less than its siblings, on line 5.
+		{"a: 1\nb:\n  c: 1\n  d: 2\n e: 3\n", "f.yaml:5: yaml: did not find expected key"},
+		// An unclosed flow mapping on line 3, found on line 4.
+		{"a: 1\nb:\n  c: {x: 1\n  d: {y: 2}\n", "f.yaml:4: yaml: did not find expected ',' or '}'"},
+		// A tab where indentation is expected, line 3 (a scanner error).
+		{"a: 1\nb:\n\t- x\n", "f.yaml:3: yaml: found character that cannot start any token"},
+		// Line numbers run on across documents.
+		{"a: 1\n---\nb: 1\nc:\n  d: 1\n e: 2\n", "f.yaml:6: yaml: did not find expected key"},
+	} {
+		_, err := ParseStream([]byte(c.in), "f.yaml")
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %s", c.in, err, c.want)
 		}
 	}
 }
@@ -171,22 +139,6 @@ func TestScanChunksClean(t *testing.T) {
 			if clean != want {
 				t.Errorf("%x at %d: clean = %v, want %v", bad, at, clean, want)
 			}
-		}
-	}
-}
-
-// TestContainsAny: patterns are found anywhere, also across range edges.
-func TestContainsAny(t *testing.T) {
-	const mib = 1 << 20
-	base := bytes.Repeat([]byte("a: b\n"), 3*mib/5)
-	if containsAny(base, "\n---", " #") {
-		t.Fatal("found what is not there")
-	}
-	for _, at := range []int{0, mib - 3, mib - 2, mib - 1, mib, 2*mib - 1, len(base) - 4} {
-		data := slices.Clone(base)
-		copy(data[at:], "\n---")
-		if !containsAny(data, " #", "\n---") {
-			t.Errorf("pattern at %d not found", at)
 		}
 	}
 }

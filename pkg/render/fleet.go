@@ -20,7 +20,7 @@ import (
 
 // classifyFleet records a FleetInventory or a Fleet item.
 func (r *renderer) classifyFleet(it krm.Item, kind string) {
-	if r.mode == Inventory {
+	if !r.opts.readsFleet {
 		return // the inventory being regenerated; a Fleet is its input
 	}
 	if kind == v1alpha1.KindFleetInventory {

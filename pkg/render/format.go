@@ -17,10 +17,16 @@ func Format(results framework.Results) string {
 		r := results[i]
 		line := Line(r)
 		if r.File != nil && r.File.Path != "" {
-			if n := r.Tags["line"]; n != "" {
+			// A file without a line is kpt's path and index, or
+			// kustomize's origin annotation, which names no document:
+			// the first document of a file is the file.
+			switch n := r.Tags["line"]; {
+			case n != "":
 				line += " (" + r.File.Path + ":" + n + ")"
-			} else {
+			case r.File.Index > 0:
 				line += " (" + r.File.Path + ", document " + strconv.Itoa(r.File.Index) + ")"
+			default:
+				line += " (" + r.File.Path + ")"
 			}
 		}
 		lines[i] = line + "\n"

@@ -65,7 +65,7 @@ func (r *renderer) memberSources(members []*v1alpha1.MeshMember, bySource map[st
 // kept (kpt writes them back; markMembers marks them local-config once the
 // render succeeds); otherwise they are dropped like LatticeServices.
 func (r *renderer) passMembers(passthrough []krm.Item, keep bool) []krm.Item {
-	if !keep || r.mode != Function {
+	if !keep || !r.opts.mayKeepSources {
 		return passthrough
 	}
 	return append(passthrough, r.memberItems...)
@@ -75,7 +75,7 @@ func (r *renderer) passMembers(passthrough []krm.Item, keep bool) []krm.Item {
 // so nothing applies them. It runs only once the render cannot fail: a
 // failed render returns its input as it was.
 func (r *renderer) markMembers(keep bool) {
-	if !keep || r.mode != Function {
+	if !keep || !r.opts.mayKeepSources {
 		return
 	}
 	for _, it := range r.memberItems {

@@ -64,7 +64,7 @@ func TestMembersInOutput(t *testing.T) {
 				case o.Node != nil:
 					text = o.Node.MustString()
 				default:
-					text = string(o.Item) + string(o.YAML)
+					text = string(o.YAML)
 				}
 				if strings.Contains(text, "kind: MeshMember") {
 					member = text

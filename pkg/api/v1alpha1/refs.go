@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -11,20 +12,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// IsDigest reports whether d is sha256:<64 lowercase hex> (without a
-// regexp: #8, every image of every service is checked).
-func IsDigest(d string) bool {
-	hex, ok := strings.CutPrefix(d, "sha256:")
-	if !ok || len(hex) != 64 {
-		return false
-	}
-	for i := 0; i < len(hex); i++ {
-		if c := hex[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
+var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// IsDigest reports whether d is sha256:<64 lowercase hex>.
+func IsDigest(d string) bool { return digestRE.MatchString(d) }
 
 // ImageRef is a parsed container image reference.
 type ImageRef struct {

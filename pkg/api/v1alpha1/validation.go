@@ -47,7 +47,7 @@ func ValidateService(s *LatticeService, p *Platform) field.ErrorList {
 	if s.Name == "" {
 		errs = append(errs, field.Required(md.Child("name"), "every LatticeService needs a name"))
 	} else {
-		for _, msg := range isDNS1035Label(s.Name) {
+		for _, msg := range validation.IsDNS1035Label(s.Name) {
 			errs = append(errs, field.Invalid(md.Child("name"), s.Name, msg+"; the name becomes a Service name"))
 		}
 	}
@@ -137,7 +137,7 @@ func validateContainer(s *LatticeService, name string, c *Container, ports map[s
 			"must be an absolute path (start with '/'); use the binary's full path, e.g. /usr/local/bin/"+c.Command[0]))
 	}
 	for _, k := range sorted.Keys(c.Variables) {
-		for _, msg := range isEnvVarName(k) {
+		for _, msg := range validation.IsEnvVarName(k) {
 			errs = append(errs, field.Invalid(path.Child("variables").Key(k), k, "variable name "+msg))
 		}
 	}
@@ -737,7 +737,7 @@ func ValidateHostname(path *field.Path, h string) field.ErrorList {
 	// Label by label, so the message names the offending part and a label
 	// over 63 characters (which DNS and ACME reject) is caught too.
 	for _, label := range strings.Split(h, ".") {
-		if !plainLabel(label, false) {
+		if len(validation.IsDNS1123Label(label)) > 0 {
 			return field.ErrorList{field.Invalid(path, h, fmt.Sprintf(
 				"label %q is not valid: each dot-separated part has 1-63 lowercase letters, digits or '-', and starts and ends with a letter or digit (e.g. my-shop.example.com)", label))}
 		}
@@ -830,9 +830,6 @@ func ValidateTrustDomain(path *field.Path, td string) field.ErrorList {
 }
 
 func dnsLabel(path *field.Path, v string) field.ErrorList {
-	if plainLabel(v, false) {
-		return nil
-	}
 	var errs field.ErrorList
 	for _, msg := range validation.IsDNS1123Label(v) {
 		errs = append(errs, field.Invalid(path, v, "is not a valid DNS label: "+msg))
@@ -853,49 +850,6 @@ func quoteKeys[V any](m map[string]V) string {
 		q = append(q, strconv.Quote(k))
 	}
 	return "[" + strings.Join(q, ", ") + "]"
-}
-
-// plainLabel is apimachinery's DNS-1123 label check (DNS-1035 with
-// letterFirst) without its regexp: #8, a fifth of validating 10,000
-// services was regexps. Values it rejects go to apimachinery for the
-// messages.
-func plainLabel(v string, letterFirst bool) bool {
-	if len(v) == 0 || len(v) > 63 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c >= 'a' && c <= 'z':
-		case c >= '0' && c <= '9' && !(letterFirst && i == 0):
-		case c == '-' && i > 0 && i < len(v)-1:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func isDNS1035Label(v string) []string {
-	if plainLabel(v, true) {
-		return nil
-	}
-	return validation.IsDNS1035Label(v)
-}
-
-// isEnvVarName is validation.IsEnvVarName, which accepts
-// [-._a-zA-Z][-._a-zA-Z0-9]* except ".", ".." and "..*", without its
-// regexp for names it accepts.
-func isEnvVarName(v string) []string {
-	ok := v != "" && !strings.HasPrefix(v, "..") && v != "."
-	for i := 0; ok && i < len(v); i++ {
-		c := v[i]
-		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '.' || c == '_' || c >= '0' && c <= '9' && i > 0
-	}
-	if ok {
-		return nil
-	}
-	return validation.IsEnvVarName(v)
 }
 
 // validateMultiCluster checks the mode and that the global labels are

@@ -9,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Validation tables: each case starts from a valid service, changes one
@@ -177,36 +176,6 @@ func TestParseImage(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// TestPlainChecksMatchApimachinery: the regexp-free checks accept exactly
-// what apimachinery accepts.
-func TestPlainChecksMatchApimachinery(t *testing.T) {
-	alphabet := []byte("az09-._A.")
-	var vals []string
-	var gen func(prefix []byte, n int)
-	gen = func(prefix []byte, n int) {
-		vals = append(vals, string(prefix))
-		if n == 0 {
-			return
-		}
-		for _, c := range alphabet {
-			gen(append(prefix, c), n-1)
-		}
-	}
-	gen(nil, 4)
-	vals = append(vals, strings.Repeat("a", 63), strings.Repeat("a", 64), "a"+strings.Repeat("-", 61)+"z", "ü", "a\x00")
-	for _, v := range vals {
-		if got, want := plainLabel(v, false), len(validation.IsDNS1123Label(v)) == 0; got != want {
-			t.Errorf("plainLabel(%q) = %v, IsDNS1123Label accepts: %v", v, got, want)
-		}
-		if got, want := len(isDNS1035Label(v)) == 0, len(validation.IsDNS1035Label(v)) == 0; got != want {
-			t.Errorf("isDNS1035Label(%q) accepts: %v, apimachinery: %v", v, got, want)
-		}
-		if got, want := isEnvVarName(v), validation.IsEnvVarName(v); len(got) != len(want) {
-			t.Errorf("isEnvVarName(%q) = %v, apimachinery %v", v, got, want)
-		}
-	}
-}
 
 func TestIsDigest(t *testing.T) {
 	re := regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)

@@ -1,0 +1,740 @@
+package krm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The writer: typed object → encoding/json (which honours MarshalJSON of
+// the Istio and protobuf types, omitempty and inline fields) → the YAML
+// below. It is the one hand-written YAML writer of lattice.
+//
+// The layout is the one sigs.k8s.io/yaml (yaml.v2's emitter) gives the same
+// JSON, which is what rendered output has always looked like: keys sorted
+// in yaml.v2's order (lessV2), block style with two-space indentation,
+// sequences in mappings not indented, "{}" and "[]" for empty collections,
+// long scalars folded past column 80, and yaml.v2's choice between plain,
+// single-quoted, double-quoted and literal scalars. It departs from yaml.v2
+// where yaml.v2 loses the string: a line break other than "\n" (CR, NEL,
+// LS, PS) is always written escaped in double quotes. And it never parses
+// the JSON as YAML, which is where sigs.k8s.io/yaml turned NEL into a space
+// and refused DEL, C1 characters and U+FFFE.
+//
+// FuzzEncodeRoundTrip checks that every object reads back equal through
+// sigs.k8s.io/yaml, and byte for byte that the output is sigs.k8s.io/yaml's
+// wherever sigs.k8s.io/yaml keeps the strings.
+
+// Encode writes a typed object as YAML without the top-level status and
+// metadata.creationTimestamp (upstream structs serialise an empty status
+// and a null timestamp; neither belongs in rendered manifests). obj must be
+// a pointer: Istio's protobuf specs implement MarshalJSON on the pointer.
+func Encode(obj any) ([]byte, error) {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	return jsonToYAML(data)
+}
+
+// jsonToYAML writes the JSON of one object (encoding/json's output) as YAML.
+func jsonToYAML(data []byte) ([]byte, error) {
+	// Every entry of a container follows its '{', '[' or a ',': the arena
+	// is sized for that many, so it does not grow.
+	entries := bytes.Count(data, []byte{','}) + bytes.Count(data, []byte{'{'}) + bytes.Count(data, []byte{'['})
+	p := &jsonReader{text: string(data), stack: make([]jvalue, 0, 64), arena: make([]jvalue, 0, entries)}
+	root := p.value(0)
+	if p.err == nil && p.pos != len(p.text) {
+		p.err = errors.New("trailing data")
+	}
+	if p.err != nil {
+		return nil, fmt.Errorf("cannot write YAML: %w", p.err)
+	}
+	if root.kind != '{' {
+		return nil, errors.New("cannot write YAML: not an object")
+	}
+	w := &yamlWriter{buf: make([]byte, 0, len(data)), arena: p.arena}
+	top := slices.DeleteFunc(w.entries(root), func(e jvalue) bool { return e.key == "status" })
+	for i := range top {
+		if md := &top[i]; md.key == "metadata" && md.kind == '{' {
+			md.n = int32(len(slices.DeleteFunc(w.entries(*md), func(e jvalue) bool { return e.key == "creationTimestamp" })))
+		}
+	}
+	if len(top) == 0 {
+		return []byte("{}\n"), nil
+	}
+	w.mapping(top, 0, false)
+	return w.buf, nil
+}
+
+// jvalue is a JSON value: kind '{', '[', '"' (string), 'n' (number), or
+// 'l' (true, false, null: text holds the literal).
+type jvalue struct {
+	kind     byte
+	first, n int32  // a container's entries are arena[first:first+n]
+	key      string // in an object's entries
+	text     string
+}
+
+// jsonReader reads what encoding/json wrote: no whitespace, valid UTF-8
+// (json.Marshal replaces invalid bytes), strings with escapes decoded by
+// encoding/json itself.
+type jsonReader struct {
+	text string
+	pos  int
+	err  error
+	// stack holds the entries of the open containers; a container's
+	// entries move to the arena, together, when it closes.
+	stack, arena []jvalue
+}
+
+const maxWriteDepth = 1000
+
+func (p *jsonReader) fail(what string) jvalue {
+	if p.err == nil {
+		p.err = fmt.Errorf("%s at offset %d", what, p.pos)
+	}
+	return jvalue{}
+}
+
+func (p *jsonReader) value(depth int) jvalue {
+	if p.err != nil || p.pos >= len(p.text) || depth > maxWriteDepth {
+		return p.fail("unexpected end or nesting")
+	}
+	switch c := p.text[p.pos]; {
+	case c == '{' || c == '[':
+		p.pos++
+		v := jvalue{kind: c}
+		mark := len(p.stack)
+		closer := byte(']')
+		if c == '{' {
+			closer = '}'
+		}
+		for p.err == nil && p.pos < len(p.text) && p.text[p.pos] != closer {
+			if len(p.stack) > mark {
+				if p.text[p.pos] != ',' {
+					return p.fail("expected ','")
+				}
+				p.pos++
+			}
+			key := ""
+			if c == '{' {
+				key = p.str()
+				if p.err != nil || p.pos >= len(p.text) || p.text[p.pos] != ':' {
+					return p.fail("expected ':'")
+				}
+				p.pos++
+			}
+			e := p.value(depth + 1)
+			e.key = key
+			p.stack = append(p.stack, e)
+		}
+		if p.pos >= len(p.text) {
+			return p.fail("unterminated container")
+		}
+		p.pos++
+		v.first, v.n = int32(len(p.arena)), int32(len(p.stack)-mark)
+		p.arena = append(p.arena, p.stack[mark:]...)
+		p.stack = p.stack[:mark]
+		return v
+	case c == '"':
+		return jvalue{kind: '"', text: p.str()}
+	case c == 't' || c == 'f' || c == 'n':
+		for _, lit := range []string{"true", "false", "null"} {
+			if strings.HasPrefix(p.text[p.pos:], lit) {
+				p.pos += len(lit)
+				return jvalue{kind: 'l', text: lit}
+			}
+		}
+	case c == '-' || c >= '0' && c <= '9':
+		start := p.pos
+		for p.pos < len(p.text) && strings.IndexByte("+-.eE0123456789", p.text[p.pos]) >= 0 {
+			p.pos++
+		}
+		return jvalue{kind: 'n', text: p.text[start:p.pos]}
+	}
+	return p.fail("unexpected character")
+}
+
+// str reads a JSON string at p.pos.
+func (p *jsonReader) str() string {
+	if p.pos >= len(p.text) || p.text[p.pos] != '"' {
+		p.fail("expected a string")
+		return ""
+	}
+	start, escaped := p.pos, false
+	for p.pos++; p.pos < len(p.text); p.pos++ {
+		switch p.text[p.pos] {
+		case '\\':
+			escaped = true
+			p.pos++
+		case '"':
+			p.pos++
+			if !escaped {
+				return p.text[start+1 : p.pos-1]
+			}
+			var s string
+			if err := json.Unmarshal([]byte(p.text[start:p.pos]), &s); err != nil {
+				p.fail(err.Error())
+			}
+			return s
+		}
+	}
+	p.fail("unterminated string")
+	return ""
+}
+
+type yamlWriter struct {
+	buf   []byte
+	arena []jvalue
+}
+
+func (w *yamlWriter) entries(v jvalue) []jvalue { return w.arena[v.first : v.first+v.n] }
+
+func (w *yamlWriter) indent(n int) {
+	for range n {
+		w.buf = append(w.buf, ' ')
+	}
+}
+
+// mapping writes a non-empty object whose keys go at column indent; inline
+// means the first key continues the current line (after "- ").
+func (w *yamlWriter) mapping(entries []jvalue, indent int, inline bool) {
+	slices.SortStableFunc(entries, func(a, b jvalue) int {
+		switch {
+		case lessV2(a.key, b.key):
+			return -1
+		case lessV2(b.key, a.key):
+			return 1
+		}
+		return 0
+	})
+	for i, e := range entries {
+		if i > 0 || !inline {
+			w.indent(indent)
+		}
+		col := indent
+		if len(e.key) > maxSimpleKey || strings.ContainsAny(e.key, "\n\r\u0085\u2028\u2029") {
+			// Not a simple key: "? key", then ":" on a line of its own.
+			w.buf = append(w.buf, "? "...)
+			w.scalar(e.key, indent+2, indent+2, false)
+			w.buf = append(w.buf, '\n')
+			w.indent(indent)
+			w.buf = append(w.buf, ':')
+			col = indent + 1
+		} else {
+			col = w.scalar(e.key, col, indent, true)
+			w.buf = append(w.buf, ':')
+			col++
+		}
+		w.value(e, col+1, indent)
+	}
+}
+
+// maxSimpleKey is the longest key yaml.v2 writes as "key: value".
+const maxSimpleKey = 128
+
+// value writes v after a "key:"; col is the column a scalar starts at,
+// indent the column of the key (nested mappings go two further, sequences
+// stay at it).
+func (w *yamlWriter) value(v jvalue, col, indent int) {
+	switch {
+	case v.kind == '{' && v.n > 0:
+		w.buf = append(w.buf, '\n')
+		w.mapping(w.entries(v), indent+2, false)
+	case v.kind == '[' && v.n > 0:
+		w.buf = append(w.buf, '\n')
+		w.sequence(w.entries(v), indent)
+	default:
+		w.buf = append(w.buf, ' ')
+		w.leaf(v, col, indent+2)
+		w.buf = append(w.buf, '\n')
+	}
+}
+
+// sequence writes a non-empty array with its "-" at column indent.
+func (w *yamlWriter) sequence(entries []jvalue, indent int) {
+	w.indent(indent)
+	w.items(entries, indent)
+}
+
+// items writes array entries, the first after what is on the line (a
+// sequence in a sequence starts on its parent's "- " line).
+func (w *yamlWriter) items(entries []jvalue, indent int) {
+	for i, v := range entries {
+		if i > 0 {
+			w.indent(indent)
+		}
+		w.buf = append(w.buf, "- "...)
+		switch {
+		case v.kind == '{' && v.n > 0:
+			w.mapping(w.entries(v), indent+2, true)
+		case v.kind == '[' && v.n > 0:
+			w.items(w.entries(v), indent+2)
+		default:
+			w.leaf(v, indent+2, indent+2)
+			w.buf = append(w.buf, '\n')
+		}
+	}
+}
+
+// leaf writes a scalar or an empty collection at column col; continuation
+// lines of a folded or literal scalar go at column indent.
+func (w *yamlWriter) leaf(v jvalue, col, indent int) {
+	switch v.kind {
+	case '{':
+		w.buf = append(w.buf, "{}"...)
+	case '[':
+		w.buf = append(w.buf, "[]"...)
+	case 'l':
+		w.buf = append(w.buf, v.text...)
+	case 'n':
+		w.buf = append(w.buf, number(v.text)...)
+	case '"':
+		w.scalar(v.text, col, indent, false)
+	}
+}
+
+// number writes a JSON number as yaml.v2 writes the float64 or int it
+// decodes to: integers as they are, other numbers in Go's shortest form.
+func number(s string) string {
+	if s == "-0" {
+		return "0"
+	}
+	if !strings.ContainsAny(s, ".eE") {
+		return s
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	if f == float64(int64(f)) && f >= -1e15 && f <= 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// Scalar styles.
+const (
+	stylePlain = iota
+	styleSingle
+	styleDouble
+	styleLiteral
+)
+
+// scalar writes s starting at column col (a key when key is set), and
+// returns the column after it.
+func (w *yamlWriter) scalar(s string, col, indent int, key bool) int {
+	switch scalarStyle(s, key) {
+	case stylePlain:
+		return w.folded(s, col, indent, !key, 0)
+	case styleSingle:
+		w.buf = append(w.buf, '\'')
+		col = w.folded(s, col+1, indent, !key, '\'')
+		w.buf = append(w.buf, '\'')
+		return col + 1
+	case styleLiteral:
+		w.literal(s, indent)
+		return 0
+	}
+	return w.double(s, col, indent, !key)
+}
+
+// scalarStyle is yaml.v2's choice for a string, except that strings with
+// a line break other than "\n" are always double-quoted.
+func scalarStyle(s string, key bool) int {
+	a := analyze(s)
+	if a.otherBreaks {
+		return styleDouble
+	}
+	style := stylePlain
+	switch {
+	case strings.Contains(s, "\n"):
+		style = styleLiteral
+	case !isPlainString(s):
+		return styleDouble
+	}
+	if key && a.multiline {
+		return styleDouble
+	}
+	if style == stylePlain && (!a.plain || s == "" && key) {
+		style = styleSingle
+	}
+	if style == styleSingle && !a.single {
+		style = styleDouble
+	}
+	if style == styleLiteral && (!a.block || key) {
+		style = styleDouble
+	}
+	return style
+}
+
+// scalarFacts is what yaml.v2's emitter learns about a string before it
+// picks a style (yaml_emitter_analyze_scalar), in block context.
+type scalarFacts struct {
+	multiline, plain, single, block bool
+	otherBreaks                     bool // a CR, NEL, LS or PS
+}
+
+func analyze(s string) scalarFacts {
+	if s == "" {
+		return scalarFacts{plain: true, single: true}
+	}
+	var (
+		indicators, lineBreaks, special                    bool
+		leadingSpace, leadingBreak, trailSpace, trailBreak bool
+		breakSpace, spaceBreak, prevSpace, prevBreak       bool
+		otherBreaks                                        bool
+	)
+	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
+		indicators = true
+	}
+	precededByBlank := true
+	for i, r := range s {
+		w := utf8.RuneLen(r)
+		next, _ := utf8.DecodeRuneInString(s[i+w:])
+		followedByBlank := i+w >= len(s) || next == ' ' || next == '\t' || isBreak(next)
+		if i == 0 {
+			switch r {
+			case '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
+				indicators = true
+			case '?', ':', '-':
+				indicators = indicators || followedByBlank
+			}
+		} else {
+			switch r {
+			case ':':
+				indicators = indicators || followedByBlank
+			case '#':
+				indicators = indicators || precededByBlank
+			}
+		}
+		if !printable(r) {
+			special = true
+		}
+		switch {
+		case r == ' ':
+			leadingSpace = leadingSpace || i == 0
+			trailSpace = trailSpace || i+w == len(s)
+			breakSpace = breakSpace || prevBreak
+			prevSpace, prevBreak = true, false
+		case isBreak(r):
+			otherBreaks = otherBreaks || r != '\n'
+			lineBreaks = true
+			leadingBreak = leadingBreak || i == 0
+			trailBreak = trailBreak || i+w == len(s)
+			spaceBreak = spaceBreak || prevSpace
+			prevSpace, prevBreak = false, true
+		default:
+			prevSpace, prevBreak = false, false
+		}
+		precededByBlank = r == ' ' || r == '\t' || isBreak(r)
+	}
+	f := scalarFacts{multiline: lineBreaks, plain: true, single: true, block: true, otherBreaks: otherBreaks}
+	if leadingSpace || leadingBreak || trailSpace || trailBreak {
+		f.plain = false
+	}
+	if trailSpace {
+		f.block = false
+	}
+	if breakSpace {
+		f.plain, f.single = false, false
+	}
+	if spaceBreak || special {
+		f.plain, f.single, f.block = false, false, false
+	}
+	if lineBreaks || indicators {
+		f.plain = false
+	}
+	return f
+}
+
+func isBreak(r rune) bool {
+	return r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029
+}
+
+// printable is YAML's printable set as yaml.v2 checks it: "\n", ASCII
+// 0x20–0x7E, and non-ASCII from U+00A0 except surrogates, the BOM and
+// U+FFFE and above (NEL and characters outside the BMP count as not
+// printable, so they are escaped).
+func printable(r rune) bool {
+	switch {
+	case r == '\n' || r >= 0x20 && r <= 0x7E:
+		return true
+	case r < 0xA0 || r >= 0xD800 && r <= 0xDFFF:
+		return false
+	case r == 0xFEFF || r == 0xFFFE || r > 0xFFFE:
+		return false
+	}
+	return true
+}
+
+// isPlainString reports whether a plain s reads back as the string s, as
+// yaml.v2 resolves YAML 1.1: not null, a bool, a number or a timestamp, and
+// (quoted by yaml.v2 for other parsers) not a sexagesimal float.
+func isPlainString(s string) bool {
+	switch s {
+	case "", "~", "null", "Null", "NULL",
+		"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+		"true", "True", "TRUE", "false", "False", "FALSE",
+		"on", "On", "ON", "off", "Off", "OFF",
+		".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
+		".nan", ".NaN", ".NAN":
+		return false
+	}
+	switch c := s[0]; {
+	case c == '.':
+		_, err := strconv.ParseFloat(s, 64)
+		return err != nil
+	case c >= '0' && c <= '9' || c == '+' || c == '-':
+	default:
+		return true
+	}
+	if isTimestamp(s) || strings.Contains(s, ":") && base60Float.MatchString(s) {
+		return false
+	}
+	plain := strings.ReplaceAll(s, "_", "")
+	if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return false
+	}
+	if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		return false
+	}
+	if yamlFloat.MatchString(plain) {
+		if _, err := strconv.ParseFloat(plain, 64); err == nil {
+			return false
+		}
+	}
+	if b, ok := strings.CutPrefix(plain, "0b"); ok {
+		_, err := strconv.ParseUint(b, 2, 64)
+		return err != nil
+	}
+	if b, ok := strings.CutPrefix(plain, "-0b"); ok {
+		_, err := strconv.ParseInt("-"+b, 2, 64)
+		return err != nil
+	}
+	return true
+}
+
+var (
+	yamlFloat   = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+	base60Float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+)
+
+// isTimestamp: the forms yaml.v2 reads as a timestamp, which all start
+// with four digits and a '-'.
+func isTimestamp(s string) bool {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i != 4 || i == len(s) || s[i] != '-' {
+		return false
+	}
+	for _, layout := range []string{"2006-1-2T15:4:5.999999999Z07:00", "2006-1-2t15:4:5.999999999Z07:00", "2006-1-2 15:4:5.999999999", "2006-1-2"} {
+		if _, err := time.Parse(layout, s); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// bestWidth is where yaml.v2 folds long scalars, at a space.
+const bestWidth = 80
+
+// folded writes a plain (quote 0) or single-quoted (quote '\”) scalar from
+// column col, folding at a single space once past bestWidth when breaks
+// are allowed; continuation lines go at column indent.
+func (w *yamlWriter) folded(s string, col, indent int, breaks bool, quote byte) int {
+	prevSpace := false
+	for i, r := range s {
+		if r == ' ' {
+			last := i == len(s)-1
+			next := !last && s[i+1] == ' '
+			if breaks && !prevSpace && col > bestWidth && !next && (quote == 0 || i > 0 && !last) {
+				w.buf = append(w.buf, '\n')
+				w.indent(indent)
+				col = indent
+				prevSpace = true
+				continue
+			}
+			prevSpace = true
+		} else {
+			prevSpace = false
+			if r == '\'' && quote == '\'' {
+				w.buf = append(w.buf, '\'')
+				col++
+			}
+		}
+		w.buf = utf8.AppendRune(w.buf, r)
+		col++
+	}
+	return col
+}
+
+// double writes s double-quoted, escaping what is not printable, breaks,
+// '"' and '\\', and folding at spaces past bestWidth as yaml.v2 does.
+func (w *yamlWriter) double(s string, col, indent int, breaks bool) int {
+	w.buf = append(w.buf, '"')
+	col++
+	prevSpace := false
+	for i, r := range s {
+		switch {
+		case !printable(r) || isBreak(r) || r == '"' || r == '\\':
+			esc := escape(r)
+			w.buf = append(w.buf, esc...)
+			col += len(esc)
+			prevSpace = false
+			continue
+		case r == ' ':
+			if breaks && !prevSpace && col > bestWidth && i != 0 && i != len(s)-1 {
+				w.buf = append(w.buf, '\n')
+				w.indent(indent)
+				col = indent
+				if s[i+1] == ' ' {
+					w.buf = append(w.buf, '\\')
+					col++
+				}
+				prevSpace = true
+				continue
+			}
+			prevSpace = true
+		default:
+			prevSpace = false
+		}
+		w.buf = utf8.AppendRune(w.buf, r)
+		col++
+	}
+	w.buf = append(w.buf, '"')
+	return col + 1
+}
+
+func escape(r rune) string {
+	switch r {
+	case 0:
+		return `\0`
+	case 0x07:
+		return `\a`
+	case 0x08:
+		return `\b`
+	case 0x09:
+		return `\t`
+	case 0x0A:
+		return `\n`
+	case 0x0B:
+		return `\v`
+	case 0x0C:
+		return `\f`
+	case 0x0D:
+		return `\r`
+	case 0x1B:
+		return `\e`
+	case '"':
+		return `\"`
+	case '\\':
+		return `\\`
+	case 0x85:
+		return `\N`
+	case 0xA0:
+		return `\_`
+	case 0x2028:
+		return `\L`
+	case 0x2029:
+		return `\P`
+	}
+	switch {
+	case r <= 0xFF:
+		return fmt.Sprintf(`\x%02X`, r)
+	case r <= 0xFFFF:
+		return fmt.Sprintf(`\u%04X`, r)
+	}
+	return fmt.Sprintf(`\U%08X`, r)
+}
+
+// literal writes a "|" block scalar whose lines go at column indent, with
+// yaml.v2's indentation and chomping indicators.
+func (w *yamlWriter) literal(s string, indent int) {
+	w.buf = append(w.buf, '|')
+	if s[0] == ' ' || s[0] == '\n' {
+		w.buf = append(w.buf, '2')
+	}
+	switch {
+	case !strings.HasSuffix(s, "\n"):
+		w.buf = append(w.buf, '-')
+	case len(s) == 1 || strings.HasSuffix(s, "\n\n"):
+		w.buf = append(w.buf, '+')
+	}
+	for line := range strings.SplitSeq(strings.TrimSuffix(s, "\n"), "\n") {
+		w.buf = append(w.buf, '\n')
+		if line != "" {
+			w.indent(indent)
+			w.buf = append(w.buf, line...)
+		}
+	}
+}
+
+// lessV2 is yaml.v2's order of two string keys: rune by rune, letters
+// before other characters, and runs of digits by their numeric value.
+func lessV2(a, b string) bool {
+	if isASCII(a) && isASCII(b) {
+		return lessRunes(len(a), len(b), func(i int) rune { return rune(a[i]) }, func(i int) rune { return rune(b[i]) })
+	}
+	ar, br := []rune(a), []rune(b)
+	return lessRunes(len(ar), len(br), func(i int) rune { return ar[i] }, func(i int) rune { return br[i] })
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func lessRunes(na, nb int, a, b func(int) rune) bool {
+	for i := 0; i < na && i < nb; i++ {
+		if a(i) == b(i) {
+			continue
+		}
+		al, bl := unicode.IsLetter(a(i)), unicode.IsLetter(b(i))
+		if al && bl {
+			return a(i) < b(i)
+		}
+		if al || bl {
+			return bl
+		}
+		var ai, bi int
+		var an, bn int64
+		if a(i) == '0' || b(i) == '0' {
+			for j := i - 1; j >= 0 && unicode.IsDigit(a(j)); j-- {
+				if a(j) != '0' {
+					an, bn = 1, 1
+					break
+				}
+			}
+		}
+		for ai = i; ai < na && unicode.IsDigit(a(ai)); ai++ {
+			an = an*10 + int64(a(ai)-'0')
+		}
+		for bi = i; bi < nb && unicode.IsDigit(b(bi)); bi++ {
+			bn = bn*10 + int64(b(bi)-'0')
+		}
+		if an != bn {
+			return an < bn
+		}
+		if ai != bi {
+			return ai < bi
+		}
+		return a(i) < b(i)
+	}
+	return na < nb
+}
