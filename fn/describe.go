@@ -158,7 +158,7 @@ grants access that did not exist, for CI policies that want a second reviewer.`,
 func checkout(rev string, paths []string) (string, []string, error) {
 	top, err := git("", "rev-parse", "--show-toplevel")
 	if err != nil {
-		return "", nil, fmt.Errorf("diff needs a git repository: %v", err)
+		return "", nil, fmt.Errorf("diff needs a git repository: %w", err)
 	}
 	top = strings.TrimSpace(top)
 	tmp, err := os.MkdirTemp("", "lattice-diff-")
@@ -183,7 +183,7 @@ func checkout(rev string, paths []string) (string, []string, error) {
 			if strings.Contains(err.Error(), "did not match any files") {
 				continue // the path is new since rev
 			}
-			return tmp, nil, fmt.Errorf("git archive %s %s: %v", rev, rel, err)
+			return tmp, nil, fmt.Errorf("git archive %s %s: %w", rev, rel, err)
 		}
 		if err := untar(archive, tmp); err != nil {
 			return tmp, nil, err

@@ -40,7 +40,7 @@ func TestInstall(t *testing.T) {
 		t.Errorf("bad --name: exit %d: %s", code, errOut)
 	}
 	blocker := filepath.Join(t.TempDir(), "file")
-	os.WriteFile(blocker, nil, 0o644)
+	mustWrite(t, blocker, nil)
 	if code, _, errOut := cli(t, "install", filepath.Join(blocker, "sub")); code != 1 || !strings.Contains(errOut, "cannot install") {
 		t.Errorf("unwritable dir: exit %d: %s", code, errOut)
 	}

@@ -140,29 +140,29 @@ func TestPinCheck(t *testing.T) {
 		}, pin.FileName + " is missing but 1 images have tags"},
 		{"service added", func(t *testing.T, dir string) {
 			pushRandom(t, host+"/shop/new:1", false)
-			os.WriteFile(filepath.Join(dir, "new.yaml"), []byte(pinService("new", host+"/shop/new:1")), 0o644)
+			mustWrite(t, filepath.Join(dir, "new.yaml"), []byte(pinService("new", host+"/shop/new:1")))
 		}, "new.yaml:10: image " + host + "/shop/new:1 has no entry in"},
 		{"service removed", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(pinService("app", "registry.example.com/x@sha256:"+strings.Repeat("0", 64))), 0o644)
+			mustWrite(t, filepath.Join(dir, "app.yaml"), []byte(pinService("app", "registry.example.com/x@sha256:"+strings.Repeat("0", 64))))
 		}, app + " is locked but no LatticeService uses it"},
 		{"digest edited by hand", func(t *testing.T, dir string) {
 			p := filepath.Join(dir, pin.FileName)
 			data, _ := os.ReadFile(p)
 			i := strings.Index(string(data), "sha256:")
-			os.WriteFile(p, []byte(string(data[:i])+"sha256:"+strings.Repeat("f", 64)+string(data[i+71:])), 0o644)
+			mustWrite(t, p, []byte(string(data[:i])+"sha256:"+strings.Repeat("f", 64)+string(data[i+71:])))
 		}, app + " is locked to sha256:ffff"},
 		{"digest not a digest", func(t *testing.T, dir string) {
 			p := filepath.Join(dir, pin.FileName)
 			data, _ := os.ReadFile(p)
-			os.WriteFile(p, []byte(strings.Replace(string(data), "sha256:", "sha256:XYZ", 1)), 0o644)
+			mustWrite(t, p, []byte(strings.Replace(string(data), "sha256:", "sha256:XYZ", 1)))
 		}, "is not sha256:<64 lowercase hex>; the lock was edited by hand"},
 		{"unknown field", func(t *testing.T, dir string) {
 			p := filepath.Join(dir, pin.FileName)
 			data, _ := os.ReadFile(p)
-			os.WriteFile(p, []byte(strings.Replace(string(data), "  images:", "  imagez: []\n  images:", 1)), 0o644)
+			mustWrite(t, p, []byte(strings.Replace(string(data), "  images:", "  imagez: []\n  images:", 1)))
 		}, "spec.imagez"},
 		{"not a lock", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, pin.FileName), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"), 0o644)
+			mustWrite(t, filepath.Join(dir, pin.FileName), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"))
 		}, "a lock file holds exactly one lattice.dev/v1alpha1 ImageLock"},
 		{"tag moved", func(t *testing.T, dir string) {
 			pushRandom(t, app, false)
@@ -212,7 +212,7 @@ func TestPinFailuresWriteNothing(t *testing.T) {
 				t.Fatal(errOut)
 			}
 			lock := readLock(t, dir)
-			os.WriteFile(filepath.Join(dir, "other.yaml"), []byte(pinService("other", tc.image)), 0o644)
+			mustWrite(t, filepath.Join(dir, "other.yaml"), []byte(pinService("other", tc.image)))
 			code, _, errOut := cli(t, "pin", dir)
 			if code != 1 || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "other.yaml:10: ") || !strings.Contains(errOut, pin.FileName+" not written") {
 				t.Errorf("exit %d, want 1 naming other.yaml:10 and %q:\n%s", code, tc.want, errOut)
@@ -237,7 +237,7 @@ func TestPinFailuresWriteNothing(t *testing.T) {
 func TestPinEdgeCases(t *testing.T) {
 	t.Run("not a directory", func(t *testing.T) {
 		f := filepath.Join(t.TempDir(), "x.yaml")
-		os.WriteFile(f, []byte("{}"), 0o644)
+		mustWrite(t, f, []byte("{}"))
 		if code, _, errOut := cli(t, "pin", f); code != 2 || !strings.Contains(errOut, "is not a directory") {
 			t.Errorf("exit %d: %s", code, errOut)
 		}
@@ -295,7 +295,7 @@ func TestPinKustomization(t *testing.T) {
 		t.Errorf("lock:\n%s", readLock(t, dir))
 	}
 
-	os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("resources:\n  - app.yaml\n  - lattice.lock.yaml\n"), 0o644)
+	mustWrite(t, filepath.Join(dir, "kustomization.yaml"), []byte("resources:\n  - app.yaml\n  - lattice.lock.yaml\n"))
 	code, _, errOut = cli(t, "pin", "--check", dir)
 	if code != 0 || strings.Contains(errOut, "warning") {
 		t.Errorf("check with the lock listed: exit %d: %s", code, errOut)
@@ -309,12 +309,20 @@ func TestPinKustomization(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "create it empty") {
 		t.Errorf("listed but missing lock: exit %d: %s", code, errOut)
 	}
-	os.WriteFile(filepath.Join(dir, pin.FileName), nil, 0o644)
+	mustWrite(t, filepath.Join(dir, pin.FileName), nil)
 	if code, _, errOut := cli(t, "pin", dir); code != 0 {
 		t.Errorf("empty listed lock: exit %d: %s", code, errOut)
 	}
-	os.WriteFile(filepath.Join(dir, pin.FileName), []byte("{{{"), 0o644)
+	mustWrite(t, filepath.Join(dir, pin.FileName), []byte("{{{"))
 	if code, _, errOut := cli(t, "pin", dir); code != 1 || !strings.Contains(errOut, "is not valid YAML; empty it") {
 		t.Errorf("broken listed lock: exit %d: %s", code, errOut)
+	}
+}
+
+// mustWrite writes a test file or stops the test.
+func mustWrite(t *testing.T, name string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

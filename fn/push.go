@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -148,7 +147,7 @@ func creationTime(flag string) (time.Time, error) {
 		}
 		return t, nil
 	}
-	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+	if s := sourceDateEPOCH(); s != "" {
 		secs, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q is not a number of seconds", s)

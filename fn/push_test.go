@@ -129,7 +129,7 @@ func TestPushErrors(t *testing.T) {
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusForbidden)
-				io.WriteString(w, `{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}`)
+				_, _ = io.WriteString(w, `{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}`) // the client may hang up
 				return
 			}
 			h.ServeHTTP(w, r)

@@ -138,7 +138,7 @@ func cmpRun(t *testing.T, c cmpCommand, dir string, env []string) (string, error
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		return strings.TrimSuffix(out.String(), "\n"), fmt.Errorf("`%s` failed %v: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(errb.String()))
+		return strings.TrimSuffix(out.String(), "\n"), fmt.Errorf("`%s` failed %w: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(errb.String()))
 	}
 	return strings.TrimSuffix(out.String(), "\n"), nil
 }
@@ -210,32 +210,39 @@ func TestArgoCDPlugin(t *testing.T) {
 func TestArgoCDPluginErrors(t *testing.T) {
 	p := loadPlugin(t)
 	env := cmpEnv(t)
-	cases := map[string]func(app string){
-		"invalid service": func(app string) {
+	cases := map[string]func(app string) error{
+		"invalid service": func(app string) error {
 			f := filepath.Join(app, "api.yaml")
 			data, _ := os.ReadFile(f)
-			os.WriteFile(f, append(data, "  replica: 2\n"...), 0o644)
+			return os.WriteFile(f, append(data, "  replica: 2\n"...), 0o644)
 		},
-		"one-sided error policy": func(app string) {
+		"one-sided error policy": func(app string) error {
 			f := filepath.Join(app, "platform.yaml")
 			data, _ := os.ReadFile(f)
-			os.WriteFile(f, []byte(strings.Replace(string(data), "spec:\n", "spec:\n  mesh:\n    oneSided: error\n", 1)), 0o644)
-			os.Remove(filepath.Join(app, "web.yaml"))
+			if err := os.WriteFile(f, []byte(strings.Replace(string(data), "spec:\n", "spec:\n  mesh:\n    oneSided: error\n", 1)), 0o644); err != nil {
+				return err
+			}
+			return os.Remove(filepath.Join(app, "web.yaml"))
 		},
-		"not YAML": func(app string) {
-			os.WriteFile(filepath.Join(app, "namespace.yaml"), []byte("key: [unclosed\n"), 0o644)
+		"not YAML": func(app string) error {
+			return os.WriteFile(filepath.Join(app, "namespace.yaml"), []byte("key: [unclosed\n"), 0o644)
 		},
-		"empty app": func(app string) {
+		"empty app": func(app string) error {
 			entries, _ := os.ReadDir(app)
 			for _, e := range entries {
-				os.Remove(filepath.Join(app, e.Name()))
+				if err := os.Remove(filepath.Join(app, e.Name())); err != nil {
+					return err
+				}
 			}
+			return nil
 		},
 	}
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {
 			app := cmpWorkdir(t, filepath.Join(repoRoot, "examples", "argocd", "app"), "app")
-			edit(app)
+			if err := edit(app); err != nil {
+				t.Fatal(err)
+			}
 			out, err := cmpRun(t, p.Spec.Generate, app, env)
 			if name == "empty app" {
 				// A directory with nothing in it renders nothing, as Argo

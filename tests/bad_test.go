@@ -3,6 +3,7 @@ package tests
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -87,7 +88,8 @@ func runBinary(t *testing.T, dir string, timeout time.Duration, stdin []byte, ar
 	if ctx.Err() != nil {
 		t.Fatalf("lattice %v did not finish within %v", args, timeout)
 	}
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		r.code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("cannot run lattice: %v", err)

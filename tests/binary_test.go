@@ -9,6 +9,7 @@ package tests
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -65,7 +66,7 @@ func latticeBin(t testing.TB) string {
 		cmd.Dir = repoRoot
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build ./fn: %v\n%s", err, out)
+			binErr = fmt.Errorf("go build ./fn: %w\n%s", err, out)
 		}
 	})
 	if binErr != nil {
@@ -85,7 +86,7 @@ func imageLayout(t testing.TB) string {
 			"-created", "2026-01-02T03:04:05Z")
 		cmd.Dir = repoRoot
 		if out, err := cmd.CombinedOutput(); err != nil {
-			imgErr = fmt.Errorf("go run ./tools/imagebuild: %v\n%s", err, out)
+			imgErr = fmt.Errorf("go run ./tools/imagebuild: %w\n%s", err, out)
 		}
 	})
 	if imgErr != nil {
@@ -116,7 +117,8 @@ func runIn(t testing.TB, dir string, env []string, stdin io.Reader, name string,
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("cannot run %s: %v", name, err)

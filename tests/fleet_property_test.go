@@ -417,7 +417,6 @@ func TestFleetSoundness(t *testing.T) {
 			var warnings []string
 			// principal -> its service's cluster and namespace
 			home := map[string][2]string{}
-			var identities []string
 			for _, c := range f.clusters {
 				out, results, failed := renderStream(t, append(append(slices.Clone(inputs[c.name]), "---\n"...), inv...), c.name+".yaml")
 				if failed {
@@ -433,7 +432,6 @@ func TestFleetSoundness(t *testing.T) {
 				parsed[c.name] = pc
 				for _, w := range pc.workloads {
 					if id := pc.identity(w); id != "" {
-						identities = append(identities, id)
 						if prev, dup := home[id]; dup && prev != [2]string{c.name, w.ns} {
 							t.Fatalf("identity %s on %s and %s: the generator must not share identities", id, prev[0], c.name)
 						}

@@ -1,13 +1,11 @@
 package tests
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -250,45 +248,4 @@ func TestNoAmbientAuthority(t *testing.T) {
 		// where unshare (util-linux) works.
 		t.Fatal("neither unshare nor strace can run here; run as root or install strace")
 	}
-}
-
-// TestEnvironmentReads: lattice reads no environment variable except the
-// documented ones (docs/limits.md, "Environment"). The Go runtime's own
-// (GOGC, GOMEMLIMIT, GODEBUG, GOMAXPROCS) are documented there too.
-func TestEnvironmentReads(t *testing.T) {
-	documented, err := os.ReadFile(filepath.Join(repoRoot, "docs", "limits.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := regexp.MustCompile(`(?:os\.(?:Getenv|LookupEnv|Setenv|Unsetenv)|syscall\.Getenv)\(\s*("[^"]*"|[^)]*)\)|os\.(?:Environ|ExpandEnv|Clearenv)\(`)
-	var found []string
-	for _, root := range []string{"pkg", "fn"} {
-		err := filepath.WalkDir(filepath.Join(repoRoot, root), func(path string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-				return err
-			}
-			src, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			for _, m := range call.FindAllSubmatch(src, -1) {
-				rel, _ := filepath.Rel(repoRoot, path)
-				name := strings.Trim(string(m[1]), `"`)
-				if len(m[1]) == 0 || !bytes.HasPrefix(m[1], []byte(`"`)) {
-					t.Errorf("%s: %s reads the environment with a computed name or as a whole; name each variable", rel, m[0])
-					continue
-				}
-				found = append(found, name)
-				if !bytes.Contains(documented, []byte("`"+name+"`")) {
-					t.Errorf("%s reads $%s, which docs/limits.md does not document", rel, name)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	slices.Sort(found)
-	t.Logf("environment variables read: %v", slices.Compact(found))
 }

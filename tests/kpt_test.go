@@ -312,7 +312,7 @@ func (k *kpt) runtime(fn kptFunction) (string, runFn, *bytes.Buffer, error) {
 				k.checked = true
 				out, err := k.command("docker", "version", "--format", "{{.Client.Version}}").Output()
 				if err != nil || len(out) == 0 {
-					return fmt.Errorf("%v\ndocker must be running to use this command", err)
+					return fmt.Errorf("%v\ndocker must be running to use this command", err) //nolint:errorlint // kpt's text; err may be nil
 				}
 			}
 			cmd := k.command("docker", "run", "--rm", "-i", "--network", "none", "--user", "nobody",

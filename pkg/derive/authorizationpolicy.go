@@ -125,7 +125,6 @@ func allowRule(principals, ports []string) *securityv1.Rule {
 
 func authorizationPolicy(meta metav1.ObjectMeta) *istiosecurityv1.AuthorizationPolicy {
 	return &istiosecurityv1.AuthorizationPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "AuthorizationPolicy"},
 		ObjectMeta: meta,
 	}
 }

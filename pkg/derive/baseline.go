@@ -6,7 +6,6 @@ import (
 	securityv1 "istio.io/api/security/v1"
 	typev1beta1 "istio.io/api/type/v1beta1"
 	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 )
@@ -45,7 +44,6 @@ func baseline(in SharedInput) []Derived {
 	}
 	root := in.Platform.Spec.Mesh.RootNamespace
 	pa := &istiosecurityv1.PeerAuthentication{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "PeerAuthentication"},
 		ObjectMeta: sharedMeta("default", root),
 	}
 	pa.Spec.Mtls = &securityv1.PeerAuthentication_MutualTLS{Mode: securityv1.PeerAuthentication_MutualTLS_STRICT}

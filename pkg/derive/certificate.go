@@ -16,7 +16,6 @@ func (e *edge) certificate() *cmv1.Certificate {
 	en := EdgeObjectNames(e.in.Service.Namespace, e.in.Service.Name)
 	issuer := e.issuer()
 	return &cmv1.Certificate{
-		TypeMeta:   typeMeta(cmv1.SchemeGroupVersion.Group, "Certificate"),
 		ObjectMeta: e.gatewayMeta(en.Certificate, WaveCertificate),
 		Spec: cmv1.CertificateSpec{
 			SecretName: en.Secret,

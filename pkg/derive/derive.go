@@ -11,11 +11,11 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
+	"github.com/lattice-dev/lattice/pkg/kinds"
 )
 
 // Label and annotation keys written on derived objects.
@@ -29,11 +29,9 @@ const (
 	AnnotationWave   = "argocd.argoproj.io/sync-wave"
 )
 
-// Object is any Kubernetes object with TypeMeta and ObjectMeta.
-type Object interface {
-	metav1.Object
-	GetObjectKind() schema.ObjectKind
-}
+// Object is any Kubernetes object with TypeMeta and ObjectMeta; its Go
+// type must be listed in pkg/kinds.
+type Object = kinds.Object
 
 // Derived is one emitted object and why it exists.
 type Derived struct {
@@ -112,7 +110,9 @@ func Service(in Input) ([]Derived, field.ErrorList) {
 	out, errs := Workload(in)
 	mesh, merrs := Mesh(in)
 	edge, eerrs := Edge(in)
-	return append(append(out, mesh...), edge...), append(append(errs, merrs...), eerrs...)
+	out = append(append(out, mesh...), edge...)
+	errs = append(append(errs, merrs...), eerrs...)
+	return out, append(errs, setTypeMeta(out)...)
 }
 
 // SourceAnnotation is the lattice.dev/derived-from value of d: the one

@@ -67,7 +67,6 @@ func servicePorts(s *v1alpha1.LatticeService) map[string]v1alpha1.ServicePort {
 func (e *edge) httpRoute(rules []httpRule) *gwv1.HTTPRoute {
 	s := e.in.Service
 	r := &gwv1.HTTPRoute{
-		TypeMeta:   typeMeta(gwv1.GroupName, "HTTPRoute"),
 		ObjectMeta: e.serviceMeta(s.Name, WaveRoute),
 		Spec: gwv1.HTTPRouteSpec{
 			CommonRouteSpec: gwv1.CommonRouteSpec{ParentRefs: []gwv1.ParentReference{

@@ -3,7 +3,7 @@ package derive
 import (
 	securityv1beta1 "istio.io/api/security/v1beta1"
 	typev1beta1 "istio.io/api/type/v1beta1"
-	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
@@ -19,11 +19,10 @@ import (
 // Gateway validates bearer tokens on every hostname it serves, which
 // docs/edge.md spells out. Requests without a token pass it; jwtPolicy
 // rejects those for this hostname.
-func (e *edge) requestAuthentication() *securityv1.RequestAuthentication {
+func (e *edge) requestAuthentication() *istiosecurityv1.RequestAuthentication {
 	j := e.ing.JWT
 	en := EdgeObjectNames(e.in.Service.Namespace, e.in.Service.Name)
-	return &securityv1.RequestAuthentication{
-		TypeMeta:   typeMeta("security.istio.io", "RequestAuthentication"),
+	return &istiosecurityv1.RequestAuthentication{
 		ObjectMeta: e.gatewayMeta(en.JWT, WaveEdgePolicy),
 		Spec: securityv1beta1.RequestAuthentication{
 			TargetRefs: e.gatewayTarget(),
@@ -43,7 +42,7 @@ func (e *edge) requestAuthentication() *securityv1.RequestAuthentication {
 // audience, and Istio accepts a token that satisfies any rule on the
 // Gateway. Hosts list the name with and without a port, since the Host
 // header may carry one and Istio's hosts match is exact.
-func (e *edge) jwtPolicy() *securityv1.AuthorizationPolicy {
+func (e *edge) jwtPolicy() *istiosecurityv1.AuthorizationPolicy {
 	j := e.ing.JWT
 	en := EdgeObjectNames(e.in.Service.Namespace, e.in.Service.Name)
 	to := []*securityv1beta1.Rule_To{{Operation: &securityv1beta1.Operation{
@@ -61,8 +60,7 @@ func (e *edge) jwtPolicy() *securityv1.AuthorizationPolicy {
 			When: []*securityv1beta1.Condition{{Key: "request.auth.audiences", NotValues: j.Audiences}},
 		})
 	}
-	return &securityv1.AuthorizationPolicy{
-		TypeMeta:   typeMeta("security.istio.io", "AuthorizationPolicy"),
+	return &istiosecurityv1.AuthorizationPolicy{
 		ObjectMeta: e.gatewayMeta(en.JWT, WaveEdgePolicy),
 		Spec: securityv1beta1.AuthorizationPolicy{
 			TargetRefs: e.gatewayTarget(),

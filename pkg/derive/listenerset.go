@@ -37,7 +37,6 @@ func (e *edge) listenerSet(section string) *gwv1.ListenerSet {
 		l.AllowedRoutes.Kinds = []gwv1.RouteGroupKind{{Group: ptr(gwv1.Group(gwv1.GroupName)), Kind: "HTTPRoute"}}
 	}
 	return &gwv1.ListenerSet{
-		TypeMeta:   typeMeta(gwv1.GroupName, "ListenerSet"),
 		ObjectMeta: e.gatewayMeta(en.ListenerSet, WaveListener),
 		Spec: gwv1.ListenerSetSpec{
 			ParentRef: gwv1.ParentGatewayReference{
@@ -48,9 +47,4 @@ func (e *edge) listenerSet(section string) *gwv1.ListenerSet {
 			Listeners: []gwv1.ListenerEntry{l},
 		},
 	}
-}
-
-// typeMeta is the TypeMeta of a v1 kind in group.
-func typeMeta(group, kind string) metav1.TypeMeta {
-	return metav1.TypeMeta{APIVersion: group + "/v1", Kind: kind}
 }

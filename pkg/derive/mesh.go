@@ -105,7 +105,6 @@ func sharedMesh(in SharedInput) []Derived {
 	for _, ns := range sorted.Keys(stubNS) {
 		if !in.Namespaces[ns] && in.Platform.Spec.Mesh.ManageNamespaces {
 			obj := &corev1.Namespace{
-				TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 				ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{LabelManagedBy: ManagedBy, LabelDataplaneMode: DataplaneAmbient}},
 			}
 			out = append(out, Derived{Object: obj, Sources: stubNS[ns], Owner: "Platform spec.mesh.manageNamespaces", Reason: "Platform spec.mesh.manageNamespaces"})

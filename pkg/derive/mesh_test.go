@@ -12,6 +12,7 @@ import (
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
+	"github.com/lattice-dev/lattice/pkg/kinds"
 )
 
 func meshService(ref string, ports map[string]int32, res map[string]v1alpha1.Resource) *v1alpha1.LatticeService {
@@ -314,7 +315,8 @@ func TestSharedMesh(t *testing.T) {
 			g := graph.Build(tc.services)
 			var got []string
 			for _, d := range sharedMesh(SharedInput{Platform: meshPlatform(tc.platform), Graph: g, Namespaces: tc.namespaces, Waypoints: tc.waypoints}) {
-				got = append(got, d.Object.GetObjectKind().GroupVersionKind().Kind+" "+d.Object.GetNamespace()+"/"+d.Object.GetName())
+				k, _ := kinds.Of(d.Object) // TypeMeta is set by Shared, not the deriver
+				got = append(got, k.Kind+" "+d.Object.GetNamespace()+"/"+d.Object.GetName())
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("%s\ngot  %q\nwant %q", tc.reason, got, tc.want)

@@ -36,7 +36,6 @@ func namespace(in SharedInput, ns string, nodes []*graph.Node) []Derived {
 	}
 	labels := map[string]string{LabelManagedBy: ManagedBy, LabelDataplaneMode: DataplaneAmbient}
 	obj := &corev1.Namespace{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: labels},
 	}
 	var sources []string

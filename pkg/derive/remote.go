@@ -10,7 +10,6 @@ import (
 
 	networkingv1 "istio.io/api/networking/v1"
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
@@ -136,7 +135,6 @@ func sidecarRoutes(in SharedInput) []Derived {
 		meta.Labels[LabelRemoteCluster] = k.to.Cluster
 
 		se := &istionetworkingv1.ServiceEntry{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"},
 			ObjectMeta: meta,
 		}
 		se.Spec.Hosts = []string{host}
@@ -157,7 +155,6 @@ func sidecarRoutes(in SharedInput) []Derived {
 		drMeta := sharedMeta(name, k.ns)
 		drMeta.Labels[LabelRemoteCluster] = k.to.Cluster
 		dr := &istionetworkingv1.DestinationRule{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "DestinationRule"},
 			ObjectMeta: drMeta,
 		}
 		dr.Spec.Host = host

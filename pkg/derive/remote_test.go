@@ -9,10 +9,11 @@ import (
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
 	corev1 "k8s.io/api/core/v1"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
+	"github.com/lattice-dev/lattice/pkg/kinds"
 )
 
 // inv is an inventory entry of another cluster: "ns/name", then
@@ -67,7 +68,8 @@ func summary(d []Derived) []string {
 	var out []string
 	for _, o := range d {
 		obj := o.Object
-		s := obj.GetObjectKind().GroupVersionKind().Kind + " " + obj.GetNamespace() + "/" + obj.GetName()
+		k, _ := kinds.Of(obj) // TypeMeta is set by Service and Shared, not the deriver
+		s := k.Kind + " " + obj.GetNamespace() + "/" + obj.GetName()
 		switch x := obj.(type) {
 		case *corev1.Service:
 			var labels []string
@@ -89,7 +91,7 @@ func summary(d []Derived) []string {
 			for _, ep := range x.Spec.Endpoints {
 				s += " " + ep.Address + ":" + itoa(int32(ep.Ports["http"]))
 			}
-		case *gatewayv1.Gateway:
+		case *gwv1.Gateway:
 			s += " " + string(x.Spec.GatewayClassName)
 		}
 		out = append(out, s)

@@ -139,7 +139,6 @@ func egressObjects(in Input) []Derived {
 // the same for every service declaring host (see above).
 func serviceEntry(name, ns, host string, ports []int32, proto map[int32]string) *istionetworkingv1.ServiceEntry {
 	se := &istionetworkingv1.ServiceEntry{
-		TypeMeta: metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
 			Labels: map[string]string{LabelManagedBy: ManagedBy, LabelUseWaypoint: waypointName(ns)}},
 	}

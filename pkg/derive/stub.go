@@ -77,7 +77,6 @@ func stubs(in SharedInput) []Derived {
 			labels[LabelUseWaypoint] = wp
 		}
 		svc := &corev1.Service{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 			ObjectMeta: metav1.ObjectMeta{Name: to.Name, Namespace: to.Namespace, Labels: labels},
 		}
 		for _, p := range n.Remote.Ports {

@@ -12,7 +12,6 @@ import (
 func (e *edge) tlsRoute(port int32) *gwv1.TLSRoute {
 	s := e.in.Service
 	return &gwv1.TLSRoute{
-		TypeMeta:   typeMeta(gwv1.GroupName, "TLSRoute"),
 		ObjectMeta: e.serviceMeta(s.Name, WaveRoute),
 		Spec: gwv1.TLSRouteSpec{
 			CommonRouteSpec: gwv1.CommonRouteSpec{ParentRefs: []gwv1.ParentReference{e.listenerParent(ListenerTLS)}},

@@ -4,8 +4,7 @@ import (
 	"strconv"
 
 	securityv1 "istio.io/api/security/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // waypoint is the namespace's L7 proxy, shared by users (services with L7
@@ -19,12 +18,11 @@ func waypoint(ns string, users []string) []Derived {
 	name := waypointName(ns)
 	meta := sharedMeta(name, ns)
 	meta.Labels[LabelWaypointFor] = "service"
-	gw := &gatewayv1.Gateway{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "Gateway"},
+	gw := &gwv1.Gateway{
 		ObjectMeta: meta,
-		Spec: gatewayv1.GatewaySpec{
+		Spec: gwv1.GatewaySpec{
 			GatewayClassName: WaypointClass,
-			Listeners:        []gatewayv1.Listener{{Name: "mesh", Port: hbonePort, Protocol: "HBONE"}},
+			Listeners:        []gwv1.Listener{{Name: "mesh", Port: hbonePort, Protocol: "HBONE"}},
 		},
 	}
 	allow := selectorPolicy(sharedMeta("allow-to-waypoint", ns), map[string]string{LabelGatewayName: name},

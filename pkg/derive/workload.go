@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	esv1 "github.com/lattice-dev/lattice/pkg/api/externalsecrets/v1"
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
 	"github.com/lattice-dev/lattice/pkg/sorted"
@@ -30,7 +31,6 @@ func Workload(in Input) ([]Derived, field.ErrorList) {
 	w := &workload{in: in, vars: templateVars(in)}
 	s := in.Service
 	w.add(&corev1.ServiceAccount{
-		TypeMeta:                     metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
 		ObjectMeta:                   in.Meta(s.Name),
 		AutomountServiceAccountToken: ptr(false),
 	}, "metadata.name")
@@ -46,7 +46,6 @@ func Workload(in Input) ([]Derived, field.ErrorList) {
 	}
 	if r := *s.Spec.Replicas; r >= 2 {
 		w.add(&policyv1.PodDisruptionBudget{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
 			ObjectMeta: in.Meta(s.Name),
 			Spec: policyv1.PodDisruptionBudgetSpec{
 				MinAvailable: ptr(intstr.FromInt32(max(r-1, 1))),
@@ -100,17 +99,17 @@ func (w *workload) secrets() {
 		}
 		name := s.Name + "-" + key
 		meta := w.in.Meta(name)
-		es := newExternalSecret(meta)
-		es.Spec = ExternalSecretSpec{
-			SecretStoreRef:  SecretStoreRef{Name: r.Params.Provider, Kind: "ClusterSecretStore"},
-			Target:          ExternalSecretTarget{Name: name},
+		es := &esv1.ExternalSecret{ObjectMeta: meta}
+		es.Spec = esv1.ExternalSecretSpec{
+			SecretStoreRef:  esv1.SecretStoreRef{Name: r.Params.Provider, Kind: "ClusterSecretStore"},
+			Target:          esv1.ExternalSecretTarget{Name: name},
 			RefreshInterval: r.Params.RefreshInterval,
 		}
 		if len(r.Params.Keys) == 0 {
-			es.Spec.DataFrom = []ExternalSecretDataFrom{{Extract: &RemoteRef{Key: r.ID}}}
+			es.Spec.DataFrom = []esv1.ExternalSecretDataFrom{{Extract: &esv1.RemoteRef{Key: r.ID}}}
 		}
 		for _, k := range r.Params.Keys {
-			es.Spec.Data = append(es.Spec.Data, ExternalSecretData{SecretKey: k, RemoteRef: RemoteRef{Key: r.ID, Property: k}})
+			es.Spec.Data = append(es.Spec.Data, esv1.ExternalSecretData{SecretKey: k, RemoteRef: esv1.RemoteRef{Key: r.ID, Property: k}})
 		}
 		w.add(es, "spec.workload.resources["+key+"]")
 	}
@@ -134,7 +133,7 @@ func (w *workload) checkSecret(ref *secretRef, path *field.Path, raw string) (v1
 
 // esoTemplate turns segments into an ESO v2 template and its data entries.
 // User text is escaped so a literal {{ in a config file stays literal.
-func (w *workload) esoTemplate(segs []segment, path *field.Path, raw string, store *string, data map[string]ExternalSecretData) (string, bool) {
+func (w *workload) esoTemplate(segs []segment, path *field.Path, raw string, store *string, data map[string]esv1.ExternalSecretData) (string, bool) {
 	var b strings.Builder
 	for _, sg := range segs {
 		if sg.Secret == nil {
@@ -151,17 +150,17 @@ func (w *workload) esoTemplate(segs []segment, path *field.Path, raw string, sto
 		}
 		*store = r.Params.Provider
 		k := strings.ReplaceAll(sg.Secret.Resource+"_"+sg.Secret.Key, "-", "_")
-		data[k] = ExternalSecretData{SecretKey: k, RemoteRef: RemoteRef{Key: r.ID, Property: sg.Secret.Key}}
+		data[k] = esv1.ExternalSecretData{SecretKey: k, RemoteRef: esv1.RemoteRef{Key: r.ID, Property: sg.Secret.Key}}
 		b.WriteString("{{ ." + k + " }}")
 	}
 	return b.String(), true
 }
 
-func (w *workload) templatedSecret(name, store string, tmpl map[string]string, data map[string]ExternalSecretData, reason string) {
-	es := newExternalSecret(w.in.Meta(name))
-	es.Spec = ExternalSecretSpec{
-		SecretStoreRef: SecretStoreRef{Name: store, Kind: "ClusterSecretStore"},
-		Target:         ExternalSecretTarget{Name: name, Template: &ExternalSecretTemplate{EngineVersion: "v2", Data: tmpl}},
+func (w *workload) templatedSecret(name, store string, tmpl map[string]string, data map[string]esv1.ExternalSecretData, reason string) {
+	es := &esv1.ExternalSecret{ObjectMeta: w.in.Meta(name)}
+	es.Spec = esv1.ExternalSecretSpec{
+		SecretStoreRef: esv1.SecretStoreRef{Name: store, Kind: "ClusterSecretStore"},
+		Target:         esv1.ExternalSecretTarget{Name: name, Template: &esv1.ExternalSecretTemplate{EngineVersion: "v2", Data: tmpl}},
 	}
 	for _, k := range sorted.Keys(data) {
 		es.Spec.Data = append(es.Spec.Data, data[k])
@@ -236,7 +235,7 @@ func (w *workload) container(name string, c *v1alpha1.Container, volumes map[str
 	// secretKeyRef, text mixing secrets to a templated ExternalSecret.
 	env := map[string]string{}
 	tmpl := map[string]string{}
-	data := map[string]ExternalSecretData{}
+	data := map[string]esv1.ExternalSecretData{}
 	store := ""
 	for _, k := range sorted.Keys(c.Variables) {
 		raw := c.Variables[k]
@@ -266,7 +265,7 @@ func (w *workload) container(name string, c *v1alpha1.Container, volumes map[str
 	}
 	if len(env) > 0 {
 		cmName := s.Name + "-" + name + "-env"
-		cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: w.in.Meta(cmName), Data: env}
+		cm := &corev1.ConfigMap{ObjectMeta: w.in.Meta(cmName), Data: env}
 		w.add(cm, containerField(name, "variables"))
 		for _, k := range sorted.Keys(env) {
 			w.envHash.WriteString(k + "=" + env[k] + "\n")
@@ -319,7 +318,7 @@ func (w *workload) files(name string, c *v1alpha1.Container, cp *field.Path, out
 				break
 			}
 			store := ""
-			data := map[string]ExternalSecretData{}
+			data := map[string]esv1.ExternalSecretData{}
 			t, ok := w.esoTemplate(segs, fp.Child("content"), "<file content>", &store, data)
 			if !ok {
 				continue
@@ -333,7 +332,7 @@ func (w *workload) files(name string, c *v1alpha1.Container, cp *field.Path, out
 	}
 	if len(text) > 0 {
 		cmName := s.Name + "-" + name + "-files"
-		w.add(&corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: w.in.Meta(cmName), Data: text}, containerField(name, "files"))
+		w.add(&corev1.ConfigMap{ObjectMeta: w.in.Meta(cmName), Data: text}, containerField(name, "files"))
 		vol := DNSLabel(name + "-files")
 		volumes[vol] = corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: cmName}, Items: keyItems(sorted.Keys(text), modes)}}}
@@ -343,7 +342,7 @@ func (w *workload) files(name string, c *v1alpha1.Container, cp *field.Path, out
 	}
 	if len(bin) > 0 {
 		secName := s.Name + "-" + name + "-files-bin"
-		w.add(&corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: w.in.Meta(secName), Type: corev1.SecretTypeOpaque, Data: bin}, containerField(name, "files"))
+		w.add(&corev1.Secret{ObjectMeta: w.in.Meta(secName), Type: corev1.SecretTypeOpaque, Data: bin}, containerField(name, "files"))
 		vol := DNSLabel(name + "-files-bin")
 		volumes[vol] = corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName: secName, Items: keyItems(sorted.Keys(bin), modes)}}}
@@ -400,7 +399,6 @@ func (w *workload) pvcs() {
 			name = "vol-" + r.ID
 		}
 		pvc := &corev1.PersistentVolumeClaim{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
 			ObjectMeta: w.in.Meta(name),
 			Spec: corev1.PersistentVolumeClaimSpec{
 				AccessModes: []corev1.PersistentVolumeAccessMode{corev1.PersistentVolumeAccessMode(cmp.Or(r.Params.AccessMode, "ReadWriteOnce"))},
@@ -486,7 +484,6 @@ func (w *workload) deployment(pod corev1.PodSpec) *appsv1.Deployment {
 		strategy.RollingUpdate = &appsv1.RollingUpdateDeployment{MaxUnavailable: ptr(intstr.FromInt32(0)), MaxSurge: ptr(intstr.FromString("100%"))}
 	}
 	d := &appsv1.Deployment{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: w.in.Meta(s.Name),
 		Spec: appsv1.DeploymentSpec{
 			Selector: &metav1.LabelSelector{MatchLabels: w.in.selector()},
@@ -511,7 +508,6 @@ func (w *workload) service() *corev1.Service {
 		return nil
 	}
 	svc := &corev1.Service{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: w.in.Meta(s.Name),
 		Spec:       corev1.ServiceSpec{Selector: w.in.selector()},
 	}
@@ -551,7 +547,6 @@ func (w *workload) hpa() *autoscalingv2.HorizontalPodAutoscaler {
 	s := w.in.Service
 	a := s.Spec.Autoscaling
 	h := &autoscalingv2.HorizontalPodAutoscaler{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
 		ObjectMeta: w.in.Meta(s.Name),
 		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
 			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: s.Name},

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/lattice-dev/lattice/pkg/krm"
 	"github.com/lattice-dev/lattice/pkg/render"
@@ -140,9 +139,14 @@ func objects(out *render.Output) (map[string]string, error) {
 		}
 		node := it.Node
 		if node == nil {
-			if node, err = yaml.Parse(text); err != nil {
+			parsed, err := krm.ParseStream([]byte(text), "")
+			if err != nil {
 				return nil, err
 			}
+			if len(parsed) != 1 {
+				return nil, fmt.Errorf("an output object encoded as %d documents", len(parsed))
+			}
+			node = parsed[0].Node
 		}
 		res[krm.NodeMeta(node).APIVersion+" "+krm.NodeMeta(node).String()] = text
 	}

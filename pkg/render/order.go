@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/lattice-dev/lattice/pkg/derive"
+	"github.com/lattice-dev/lattice/pkg/kinds"
 	"github.com/lattice-dev/lattice/pkg/krm"
 )
 
@@ -68,26 +69,5 @@ func sortedOrder(all []keyed) []int32 {
 	return order
 }
 
-var kindOrder = []string{"Namespace", "CustomResourceDefinition", "ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Service", "Deployment"}
-
-func kindRank(kind string) int {
-	switch kind { // kindOrder, as a switch
-	case "Namespace":
-		return 0
-	case "CustomResourceDefinition":
-		return 1
-	case "ServiceAccount":
-		return 2
-	case "Secret":
-		return 3
-	case "ConfigMap":
-		return 4
-	case "PersistentVolumeClaim":
-		return 5
-	case "Service":
-		return 6
-	case "Deployment":
-		return 7
-	}
-	return len(kindOrder)
-}
+// kindRank is the output rank of a kind (pkg/kinds).
+func kindRank(kind string) int { return kinds.Rank(kind) }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	registry "github.com/lattice-dev/lattice/pkg/kinds"
 	"github.com/lattice-dev/lattice/pkg/krm"
 )
 
@@ -14,7 +15,10 @@ import (
 // output key, duplicates included, with one namespace, several and none.
 func TestSortedOrderIsStableSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	kinds := append(slices.Clone(kindOrder), "Zebra", "Alpha")
+	kinds := []string{"Zebra", "Alpha", "CustomResourceDefinition"}
+	for _, k := range registry.All() {
+		kinds = append(kinds, k.Kind)
+	}
 	for _, tc := range []struct{ n, namespaces int }{{0, 5}, {1, 5}, {7, 5}, {4096, 1}, {9001, 5}, {9001, 700}} {
 		n := tc.n
 		all := make([]keyed, n)
@@ -50,17 +54,5 @@ func TestSortedOrderIsStableSort(t *testing.T) {
 				t.Fatalf("n=%d, %d namespaces: position %d holds item %d, a stable sort puts %d there", n, tc.namespaces, i, all[k].derived, want[i].derived)
 			}
 		}
-	}
-}
-
-// TestKindRank: the switch is kindOrder.
-func TestKindRank(t *testing.T) {
-	for i, k := range kindOrder {
-		if got := kindRank(k); got != i {
-			t.Errorf("kindRank(%q) = %d, want %d", k, got, i)
-		}
-	}
-	if got := kindRank("Zebra"); got != len(kindOrder) {
-		t.Errorf("kindRank of an unknown kind = %d, want %d", got, len(kindOrder))
 	}
 }

@@ -12,8 +12,8 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/api/validate/content"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
-	"k8s.io/apimachinery/pkg/api/validation/path"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/labels"
@@ -33,29 +33,33 @@ import (
 // ports, references between fields of one object, quantities. The rules
 // not ported are listed in docs/validate.md.
 
+// coreRule is the name rule and the Go checks (nil: none) of a core kind.
+type coreRule struct {
+	name   apimachineryvalidation.ValidateNameFunc
+	checks func(map[string]any) field.ErrorList
+}
+
+// coreRuleSet has an entry for every core kind in pkg/kinds
+// (TestCoreRulesCoverRegistry): a new core kind needs a decision on which
+// of the server's Go rules to port, even if it is "the name only".
+var coreRuleSet = map[string]coreRule{
+	"Namespace": {apimachineryvalidation.ValidateNamespaceName, nil},
+	// RelaxedServiceNameValidation is GA (locked on) in Kubernetes 1.37:
+	// a DNS-1123 label, where it used to be a DNS-1035 label.
+	"Service":                 {apimachineryvalidation.NameIsDNSLabel, typed(checkService)},
+	"ServiceAccount":          {apimachineryvalidation.ValidateServiceAccountName, nil},
+	"ConfigMap":               {apimachineryvalidation.NameIsDNSSubdomain, typed(checkConfigMap)},
+	"Secret":                  {apimachineryvalidation.NameIsDNSSubdomain, typed(checkSecret)},
+	"PersistentVolumeClaim":   {apimachineryvalidation.NameIsDNSSubdomain, typed(checkPVC)},
+	"Deployment":              {apimachineryvalidation.NameIsDNSSubdomain, typed(checkDeployment)},
+	"PodDisruptionBudget":     {apimachineryvalidation.NameIsDNSSubdomain, typed(checkPDB)},
+	"HorizontalPodAutoscaler": {apimachineryvalidation.NameIsDNSSubdomain, typed(checkHPA)},
+}
+
 // coreRules returns the name rule and the Go checks of a core kind.
 func coreRules(gvk schema.GroupVersionKind) (apimachineryvalidation.ValidateNameFunc, func(map[string]any) field.ErrorList) {
-	switch gvk.Kind {
-	case "Namespace":
-		return apimachineryvalidation.ValidateNamespaceName, nil
-	case "Service":
-		// RelaxedServiceNameValidation is GA (locked on) in Kubernetes 1.37:
-		// a DNS-1123 label, where it used to be a DNS-1035 label.
-		return apimachineryvalidation.NameIsDNSLabel, typed(checkService)
-	case "ServiceAccount":
-		return apimachineryvalidation.ValidateServiceAccountName, nil
-	case "ConfigMap":
-		return apimachineryvalidation.NameIsDNSSubdomain, typed(checkConfigMap)
-	case "Secret":
-		return apimachineryvalidation.NameIsDNSSubdomain, typed(checkSecret)
-	case "PersistentVolumeClaim":
-		return apimachineryvalidation.NameIsDNSSubdomain, typed(checkPVC)
-	case "Deployment":
-		return apimachineryvalidation.NameIsDNSSubdomain, typed(checkDeployment)
-	case "PodDisruptionBudget":
-		return apimachineryvalidation.NameIsDNSSubdomain, typed(checkPDB)
-	case "HorizontalPodAutoscaler":
-		return apimachineryvalidation.NameIsDNSSubdomain, typed(checkHPA)
+	if r, ok := coreRuleSet[gvk.Kind]; ok {
+		return r.name, r.checks
 	}
 	return apimachineryvalidation.NameIsDNSSubdomain, nil
 }
@@ -763,7 +767,7 @@ func checkHPA(h *autoscalingv2.HorizontalPodAutoscaler) field.ErrorList {
 		if f.value == "" {
 			errs = append(errs, field.Required(rp.Child(f.name), ""))
 		}
-		for _, msg := range path.IsValidPathSegmentName(f.value) {
+		for _, msg := range content.IsPathSegmentName(f.value) {
 			errs = append(errs, field.Invalid(rp.Child(f.name), f.value, msg))
 		}
 	}
@@ -787,7 +791,7 @@ func metricSpec(m autoscalingv2.MetricSpec, p *field.Path) field.ErrorList {
 			if f.value == "" {
 				errs = append(errs, field.Required(rp.Child(f.name), ""))
 			}
-			for _, msg := range path.IsValidPathSegmentName(f.value) {
+			for _, msg := range content.IsPathSegmentName(f.value) {
 				errs = append(errs, field.Invalid(rp.Child(f.name), f.value, msg))
 			}
 		}
@@ -857,7 +861,7 @@ func metricIdentifier(id autoscalingv2.MetricIdentifier, p *field.Path) field.Er
 		return field.ErrorList{field.Required(p.Child("name"), "must specify a metric name")}
 	}
 	var errs field.ErrorList
-	for _, msg := range path.IsValidPathSegmentName(id.Name) {
+	for _, msg := range content.IsPathSegmentName(id.Name) {
 		errs = append(errs, field.Invalid(p.Child("name"), id.Name, msg))
 	}
 	if id.Selector != nil {

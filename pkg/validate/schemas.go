@@ -12,6 +12,8 @@ import (
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/lattice-dev/lattice/pkg/kinds"
 )
 
 // The schemas are embedded, so validation needs no cluster and no network.
@@ -34,19 +36,9 @@ const (
 	coreDir = "schemas/core"
 )
 
-// CoreKinds are the built-in kinds with an embedded schema; they are the
-// core kinds lattice emits.
-var CoreKinds = []schema.GroupVersionKind{
-	{Version: "v1", Kind: "Namespace"},
-	{Version: "v1", Kind: "ServiceAccount"},
-	{Version: "v1", Kind: "ConfigMap"},
-	{Version: "v1", Kind: "Secret"},
-	{Version: "v1", Kind: "Service"},
-	{Version: "v1", Kind: "PersistentVolumeClaim"},
-	{Group: "apps", Version: "v1", Kind: "Deployment"},
-	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
-	{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"},
-}
+// CoreKinds are the built-in kinds with an embedded schema: the core kinds
+// lattice emits (pkg/kinds, Schema Core).
+var CoreKinds = kinds.CoreKinds()
 
 // CoreSchemaFile is the file under schemas/core holding a group version's
 // components: "v1.json", "apps_v1.json".
@@ -151,13 +143,17 @@ func buildCatalogue(fsys fs.FS) (*catalogue, error) {
 			c.byGroupKind[gvk.GroupKind()] = append(c.byGroupKind[gvk.GroupKind()], v.Name)
 		}
 	}
-	for _, gvk := range CoreKinds {
+	for _, k := range kinds.All() {
+		if k.Schema != kinds.Core {
+			continue
+		}
+		gvk := k.GroupVersionKind
 		file := path.Join(coreDir, CoreSchemaFile(gvk.GroupVersion()))
 		root, err := coreRootName(fsys, file, gvk)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w (%s is a core kind in pkg/kinds: add it to coreKinds in tests/conformance/schemas_test.go, then run `go test -run CoreSchemasInSync -update` in tests/conformance)", err, gvk)
 		}
-		c.kinds[gvk] = &kindInfo{gvk: gvk, namespaced: gvk.Kind != "Namespace", coreFile: file, coreRoot: root}
+		c.kinds[gvk] = &kindInfo{gvk: gvk, namespaced: k.Namespaced, coreFile: file, coreRoot: root}
 		c.byGroupKind[gvk.GroupKind()] = append(c.byGroupKind[gvk.GroupKind()], gvk.Version)
 	}
 	for gk := range c.byGroupKind {

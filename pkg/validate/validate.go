@@ -38,10 +38,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
-	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/lattice-dev/lattice/pkg/krm"
 )
 
 // Severity of a problem.
@@ -124,19 +124,9 @@ func Object(obj map[string]any, opts Options) []Problem {
 	return problems
 }
 
-// YAML decodes one YAML document the way kubectl does (sigs.k8s.io/yaml,
-// then JSON with int64 for integral numbers), for Object.
-func YAML(doc []byte) (map[string]any, error) {
-	j, err := sigsyaml.YAMLToJSON(doc)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := utiljson.Unmarshal(j, &m); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
+// YAML decodes one YAML document the way kubectl does, for Object (YAML
+// is read in pkg/krm).
+func YAML(doc []byte) (map[string]any, error) { return krm.Unstructured(doc) }
 
 func fromFieldError(e *field.Error) Problem {
 	f := e.Field

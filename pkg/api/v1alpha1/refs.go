@@ -37,11 +37,11 @@ func ParseImage(image string) (ImageRef, error) {
 		ref.Name, ref.Tag = base[:i], base[i+1:]
 	}
 	if _, err := name.NewRepository(ref.Name, name.WeakValidation); err != nil {
-		return ImageRef{}, fmt.Errorf("not a valid image reference: %v", err)
+		return ImageRef{}, fmt.Errorf("not a valid image reference: %w", err)
 	}
 	if ref.Tag != "" {
 		if _, err := name.NewTag(ref.Name+":"+ref.Tag, name.WeakValidation); err != nil {
-			return ImageRef{}, fmt.Errorf("not a valid image tag: %v", err)
+			return ImageRef{}, fmt.Errorf("not a valid image tag: %w", err)
 		}
 	}
 	return ref, nil

@@ -1,13 +1,14 @@
-package derive
+// Package v1 is external-secrets.io/v1 ExternalSecret, limited to the
+// fields lattice emits. The upstream Go module pulls in every cloud
+// provider's SDK; these few fields follow its CRD exactly (the API-server
+// conformance tier checks them against it, and pkg/validate embeds that CRD).
+package v1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// ExternalSecret is external-secrets.io/v1 ExternalSecret, limited to the
-// fields lattice emits. The upstream Go module pulls in every cloud
-// provider's SDK; these few fields follow its CRD exactly (the API-server
-// conformance tier checks them against it).
+// ExternalSecret is external-secrets.io/v1 ExternalSecret.
 type ExternalSecret struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata"`
@@ -57,11 +58,4 @@ type RemoteRef struct {
 // ExternalSecretDataFrom copies every property of a remote key.
 type ExternalSecretDataFrom struct {
 	Extract *RemoteRef `json:"extract"`
-}
-
-func newExternalSecret(meta metav1.ObjectMeta) *ExternalSecret {
-	return &ExternalSecret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "external-secrets.io/v1", Kind: "ExternalSecret"},
-		ObjectMeta: meta,
-	}
 }
