@@ -18,7 +18,7 @@ import (
 func init() { commands = append(commands, checkCmd) }
 
 func checkCmd(_ io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	var discover, all bool
+	var discover, roots, all bool
 	cmd := &cobra.Command{
 		Use:   "check DIR|FILE...",
 		Short: "Validate LatticeServices and their agreements without writing any output",
@@ -28,35 +28,48 @@ findings, one per line as FILE:LINE: SEVERITY: ..., the format editors and pre-c
 link to. It exits 1 when there is any error; warnings alone exit 0. Nothing else is
 written.
 
+--discover prints the files that define LatticeServices or the Platform, one per line, and
+validates nothing: Argo CD's plugin discovery runs it and takes any output as "this app is
+lattice". The Platform counts so that an app whose last service was removed is still
+matched (Argo CD runs discovery even for Applications that name the plugin, and an
+unmatched app fails instead of pruning what the removed services left). Files it cannot
+read are reported on stderr, the only stream Argo CD shows when the command fails.
+
+--roots checks every render root under the given directories on its own: each directory
+that holds a Platform (one Argo CD app, Flux Kustomization or cluster), without the roots
+nested in it. A team monorepo or a fleet repository (one directory per cluster) is then
+one command; without any Platform the directories are one render, as without --roots.
+
 --all checks a whole repository or fleet: every render root under the paths (each
 kustomization no other one includes, each top kpt package) is rendered on its own, and
 then the renders are compared: an object two renders of one cluster would both apply, a
 hostname two renders claim, a workload declared in two renders, is an error naming both
 renders with file and line (docs/ownership.md).
 
---discover prints the files that define LatticeServices, one per line, and validates
-nothing: Argo CD's plugin discovery runs it and takes any output as "this app is lattice".`,
+` + "`lattice check`" + ` also runs as a pre-commit hook (docs/pre-commit.md).`,
 		Example: `  lattice check .
   lattice check services/ platform.yaml
+  lattice check --roots .
   lattice check --all .`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all && !discover {
 				return checkAll(args, stdout)
 			}
+			if roots && !discover {
+				return checkRoots(args, stdout)
+			}
 			items, err := krm.ReadPaths(args)
 			if err != nil {
-				fmt.Fprintln(stdout, err)
+				if discover {
+					fmt.Fprintln(stderr, "error:", err)
+				} else {
+					fmt.Fprintln(stdout, err)
+				}
 				return exitErr{exitError}
 			}
 			if discover {
-				var files []string
-				for _, it := range items {
-					if it.Node.GetApiVersion() == v1alpha1.APIVersion && it.Node.GetKind() == v1alpha1.KindLatticeService {
-						files = append(files, it.File)
-					}
-				}
-				for _, f := range slices.Compact(files) {
+				for _, f := range discoverFiles(items) {
 					fmt.Fprintln(stdout, f)
 				}
 				return nil
@@ -73,9 +86,51 @@ nothing: Argo CD's plugin discovery runs it and takes any output as "this app is
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&discover, "discover", false, "only list the files that define LatticeServices")
+	cmd.Flags().BoolVar(&discover, "discover", false, "only list the files that define LatticeServices or the Platform")
+	cmd.Flags().BoolVar(&roots, "roots", false, "check each directory holding a Platform as a render of its own")
 	cmd.Flags().BoolVar(&all, "all", false, "check every render root under the paths, and that no two renders emit one object")
 	return cmd
+}
+
+// checkRoots checks each render root under dirs on its own and prints
+// every root's findings; it fails when any root has an error.
+func checkRoots(dirs []string, stdout io.Writer) error {
+	groups, err := renderRoots(dirs)
+	if err != nil {
+		fmt.Fprintln(stdout, err)
+		return exitErr{exitError}
+	}
+	failed := false
+	for _, paths := range groups {
+		items, err := krm.ReadPaths(paths)
+		if err != nil {
+			fmt.Fprintln(stdout, err)
+			failed = true
+			continue
+		}
+		out := render.Render(items, nil, render.Stream)
+		fmt.Fprint(stdout, formatFindings(out.Results))
+		failed = failed || out.Failed
+	}
+	if failed {
+		return exitErr{exitError}
+	}
+	return nil
+}
+
+// discoverFiles lists, once each and in input order, the files that hold a
+// LatticeService or a Platform: what makes a directory a lattice app.
+func discoverFiles(items []krm.Item) []string {
+	var files []string
+	for _, it := range items {
+		if it.Node.GetApiVersion() != v1alpha1.APIVersion {
+			continue
+		}
+		if k := it.Node.GetKind(); k == v1alpha1.KindLatticeService || k == v1alpha1.KindPlatform {
+			files = append(files, it.File)
+		}
+	}
+	return slices.Compact(files)
 }
 
 // formatFindings prints results the way compilers do, FILE:LINE: first,

@@ -69,4 +69,26 @@ func TestCheckDiscover(t *testing.T) {
 	if code, out, _ := cli(t, "check", "--discover", plain); code != 0 || out != "" {
 		t.Errorf("a directory without services: exit %d, %q", code, out)
 	}
+
+	// Argo CD runs discovery even for an Application that names the
+	// plugin: an app whose last service was removed keeps its Platform and
+	// must still be matched, or Argo CD fails it instead of pruning.
+	emptied := pinDir(t, map[string]string{
+		"platform.yaml": "apiVersion: lattice.dev/v1alpha1\nkind: Platform\nmetadata: {name: platform}\n",
+		"ns.yaml":       "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
+	})
+	if code, out, errOut := cli(t, "check", "--discover", emptied); code != 0 || out != emptied+"/platform.yaml\n" {
+		t.Errorf("an app with only its Platform left: exit %d, %q, %s", code, out, errOut)
+	}
+
+	// argocd-cmp-server shows only stderr when the command fails: the
+	// reason goes there, and stdout stays empty (output means "match").
+	broken := pinDir(t, map[string]string{
+		"b.yaml":  pinService("b", "x"),
+		"ns.yaml": "key: [unclosed\n",
+	})
+	code, out, errOut = cli(t, "check", "--discover", broken)
+	if code != 1 || out != "" || !strings.Contains(errOut, "ns.yaml") {
+		t.Errorf("unreadable file: exit %d, stdout %q, stderr %q; want exit 1, the reason on stderr only", code, out, errOut)
+	}
 }

@@ -22,7 +22,7 @@ import (
 func checkAll(args []string, stdout io.Writer) error {
 	var roots []string
 	for _, a := range args {
-		rs, err := renderRoots(a)
+		rs, err := kustomizationRoots(a)
 		if err != nil {
 			fmt.Fprintln(stdout, err)
 			return exitErr{exitError}
@@ -53,11 +53,11 @@ func checkAll(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// renderRoots finds the renders under path: every directory holding a
+// kustomizationRoots finds the renders under path: every directory holding a
 // kustomization that no other kustomization under path includes (an Argo
 // CD Application's or a Flux Kustomization's path), and every top kpt
 // package (a Kptfile not inside a root). A path with none is one render.
-func renderRoots(path string) ([]string, error) {
+func kustomizationRoots(path string) ([]string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err

@@ -117,7 +117,7 @@ func TestCheckAll(t *testing.T) {
 	}
 }
 
-func TestRenderRoots(t *testing.T) {
+func TestKustomizationRoots(t *testing.T) {
 	dir := pinDir(t, map[string]string{
 		"base/kustomization.yaml":          "resources: [a.yaml]\n",
 		"base/a.yaml":                      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
@@ -127,7 +127,7 @@ func TestRenderRoots(t *testing.T) {
 		"kpt/sub/Kptfile":                  "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata: {name: s}\n",
 		".hidden/kustomization.yaml":       "resources: []\n",
 	})
-	roots, err := renderRoots(dir)
+	roots, err := kustomizationRoots(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestRenderRoots(t *testing.T) {
 		t.Errorf("roots = %q, want %q (a base included by an overlay is not a render; a nested kpt package belongs to its parent)", got, want)
 	}
 	plain := pinDir(t, map[string]string{"a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"})
-	if roots, _ := renderRoots(plain); len(roots) != 1 || roots[0] != plain {
+	if roots, _ := kustomizationRoots(plain); len(roots) != 1 || roots[0] != plain {
 		t.Errorf("a directory without kustomizations is one render: %q", roots)
 	}
 }

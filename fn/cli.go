@@ -62,6 +62,9 @@ readable errors on stderr, exit 1 on any error. Use it from kustomize
 			return function(stdin, stdout, stderr)
 		},
 	}
+	// --version prints what `lattice version` prints.
+	root.Version = version()
+	root.SetVersionTemplate("lattice {{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -135,31 +138,36 @@ on stdout when there is any error.`,
 func versionCmd(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the module version and VCS commit lattice was built from",
+		Short: "Print the module version and VCS commit lattice was built from (also --version)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			version, commit, modified := "(devel)", "unknown", ""
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				version = bi.Main.Version
-				for _, s := range bi.Settings {
-					switch s.Key {
-					case "vcs.revision":
-						commit = s.Value
-					case "vcs.modified":
-						if s.Value == "true" {
-							modified = " (modified)"
-						}
-					}
-				}
-			}
-			if version == "" {
-				version = "(devel)"
-			}
-			if commit == "unknown" && buildCommit != "" {
-				commit = buildCommit
-			}
-			fmt.Fprintf(stdout, "lattice %s commit %s%s\n", version, commit, modified)
+			fmt.Fprintf(stdout, "lattice %s\n", version())
 			return nil
 		},
 	}
+}
+
+// version is the module version and VCS commit lattice was built from.
+func version() string {
+	version, commit, modified := "(devel)", "unknown", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		version = bi.Main.Version
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					modified = " (modified)"
+				}
+			}
+		}
+	}
+	if version == "" {
+		version = "(devel)"
+	}
+	if commit == "unknown" && buildCommit != "" {
+		commit = buildCommit
+	}
+	return version + " commit " + commit + modified
 }

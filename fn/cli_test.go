@@ -156,7 +156,11 @@ func TestRenderCommand(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	code, out, _ := runCLI(t, "", "version")
-	if code != 0 || !strings.HasPrefix(out, "lattice ") {
+	if code != 0 || !strings.HasPrefix(out, "lattice ") || !strings.Contains(out, " commit ") {
 		t.Fatalf("exit %d, out %q", code, out)
+	}
+	// --version is the same, as users try it first.
+	if code, flag, errOut := runCLI(t, "", "--version"); code != 0 || flag != out {
+		t.Errorf("--version: exit %d, %q (stderr %q); want %q", code, flag, errOut, out)
 	}
 }

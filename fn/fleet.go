@@ -68,11 +68,21 @@ with the Fleet on the cluster's name and trust domain.`,
 		Long: `check regenerates the inventory in memory, exactly as ` + "`lattice fleet inventory`" + ` would,
 and compares it with every committed copy (or with FILE given by -o). It prints what
 changed (clusters and services added, removed or changed) and exits 1 when any copy
-differs or is not read by its cluster's render; it writes nothing.`,
-		Example: `  lattice fleet check fleet.yaml`,
-		Args:    cobra.ExactArgs(1),
+differs or is not read by its cluster's render; it writes nothing. Given a directory, it
+checks every Fleet file under it (the pre-commit hook runs it on the repository).`,
+		Example: `  lattice fleet check fleet.yaml
+  lattice fleet check .     # every Fleet file under . (none: nothing to check)`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !fleetCheck(args[0], checkOut, stdout, stderr) {
+			files, err := fleetFiles(args[0], checkOut)
+			if err != nil {
+				return err
+			}
+			ok := true
+			for _, f := range files {
+				ok = fleetCheck(f, checkOut, stdout, stderr) && ok
+			}
+			if !ok {
 				return exitErr{exitError}
 			}
 			return nil
@@ -167,6 +177,11 @@ func (lf *loadedFleet) generate(stderr io.Writer) ([]byte, bool) {
 	ok := true
 	for i, c := range lf.fleet.Spec.Clusters {
 		dir := lf.dirs[i]
+		if len(c.Renders) > 0 {
+			fmt.Fprintf(stderr, "error: cluster %s lists renders (several per cluster); a FleetInventory has one render per cluster: run `lattice directory build %s`\n", c.Name, lf.file)
+			ok = false
+			continue
+		}
 		items, err := krm.ReadPaths([]string{dir})
 		if err != nil {
 			fmt.Fprintf(stderr, "error: cluster %s: %v\n", c.Name, err)

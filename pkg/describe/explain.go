@@ -37,31 +37,32 @@ func Explain(out *render.Output, ns, name string) (string, error) {
 	fmt.Fprintf(&b, "%s\n\n", ref)
 	fmt.Fprintf(&b, "Identity\n  runs as ServiceAccount %s/%s\n  mesh principal %s/ns/%s/sa/%s\n\n", ns, name, td, ns, name)
 
-	b.WriteString("May be called by\n")
-	callers := 0
+	// Callers and callees share one column: a principal (the gateway's
+	// SPIFFE name) or host is often wider than a namespace/name.
+	var callers, callees [][2]string
 	for _, e := range out.Graph.Callers(ref) {
-		fmt.Fprintf(&b, "  %-28s %s (both sides declare it: %s outbound %q, %s inbound %q)\n", e.From, ruleText(rules(e.Rules)), e.From.Name, e.CallerKey, name, e.CalleeKey)
-		callers++
+		callers = append(callers, [2]string{e.From.String(), fmt.Sprintf("%s (both sides declare it: %s outbound %q, %s inbound %q)", ruleText(rules(e.Rules)), e.From.Name, e.CallerKey, name, e.CalleeKey)})
 	}
 	if self.Hostname != "" {
-		fmt.Fprintf(&b, "  %-28s any request (the platform gateway, for ingress %s)\n", m.Gateway, self.Hostname)
-		callers++
+		callers = append(callers, [2]string{m.Gateway, "any request (the platform gateway, for ingress " + self.Hostname + ")"})
 	}
-	if callers == 0 {
+	for _, e := range out.Graph.Callees(ref) {
+		callees = append(callees, [2]string{e.To.String(), ruleText(rules(e.Rules))})
+	}
+	for _, eg := range self.Egress {
+		callees = append(callees, [2]string{eg, "external endpoint"})
+	}
+	width := columnWidth(28, callers, callees)
+
+	b.WriteString("May be called by\n")
+	writeRows(&b, width, callers)
+	if len(callers) == 0 {
 		b.WriteString("  nobody: default-deny applies to every caller\n")
 	}
 
 	b.WriteString("\nMay call\n")
-	callees := 0
-	for _, e := range out.Graph.Callees(ref) {
-		fmt.Fprintf(&b, "  %-28s %s\n", e.To, ruleText(rules(e.Rules)))
-		callees++
-	}
-	for _, eg := range self.Egress {
-		fmt.Fprintf(&b, "  %-28s external endpoint\n", eg)
-		callees++
-	}
-	if callees == 0 {
+	writeRows(&b, width, callees)
+	if len(callees) == 0 {
 		b.WriteString("  nothing\n")
 	}
 
@@ -78,6 +79,7 @@ func Explain(out *render.Output, ns, name string) (string, error) {
 	}
 
 	b.WriteString("\nDerived objects\n")
+	var kinds, objects [][2]string // kind and object columns, and the rest
 	for _, d := range out.Summary()[ref.String()] {
 		gvk := d.Object.GetObjectKind().GroupVersionKind()
 		obj := d.Object.GetName()
@@ -92,9 +94,32 @@ func Explain(out *render.Output, ns, name string) (string, error) {
 			}
 			from += " (shared with " + strings.Join(others, ", ") + ")"
 		}
-		fmt.Fprintf(&b, "  %-24s %-40s from %s\n", gvk.Kind, obj, from)
+		kinds = append(kinds, [2]string{gvk.Kind})
+		objects = append(objects, [2]string{obj, "from " + from})
+	}
+	kindWidth, objWidth := columnWidth(24, kinds), columnWidth(40, objects)
+	for i := range kinds {
+		fmt.Fprintf(&b, "  %-*s %-*s %s\n", kindWidth, kinds[i][0], objWidth, objects[i][0], objects[i][1])
 	}
 	return b.String(), nil
+}
+
+// columnWidth is the width of a first column: at least min, and as wide as
+// its longest entry, so the second column lines up in every row.
+func columnWidth(min int, tables ...[][2]string) int {
+	w := min
+	for _, rows := range tables {
+		for _, r := range rows {
+			w = max(w, len(r[0]))
+		}
+	}
+	return w
+}
+
+func writeRows(b *strings.Builder, width int, rows [][2]string) {
+	for _, r := range rows {
+		fmt.Fprintf(b, "  %-*s %s\n", width, r[0], r[1])
+	}
 }
 
 func ruleText(r []string) string {

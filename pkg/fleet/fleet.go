@@ -48,8 +48,30 @@ func Validate(f *v1alpha1.Fleet) field.ErrorList {
 	for i, c := range f.Spec.Clusters {
 		p := cp.Index(i)
 		errs = append(errs, checkCluster(p, c.Name, c.TrustDomain, i, seen, "each cluster is listed once")...)
-		if c.Path == "" {
-			errs = append(errs, field.Required(p.Child("path"), "the directory of the cluster's LatticeServices, relative to the Fleet file"))
+		switch {
+		case c.Path == "" && len(c.Renders) == 0:
+			errs = append(errs, field.Required(p.Child("path"), "the directory of the cluster's LatticeServices, relative to the Fleet file (or renders: one per team)"))
+		case c.Path != "" && len(c.Renders) > 0:
+			errs = append(errs, field.Forbidden(p.Child("path"), "a cluster is one render (path) or several (renders), not both; list the path under renders"))
+		}
+		names := map[string]int{}
+		for j, r := range c.Renders {
+			rp := p.Child("renders").Index(j)
+			if (r.Path == "") == (r.Contract == "") {
+				errs = append(errs, field.Required(rp, "each render is a render root (path) or a published contract (contract), exactly one"))
+			}
+			if r.View != "" && r.Contract == "" {
+				errs = append(errs, field.Forbidden(rp.Child("view"), "a render root gets its view inside it ("+ViewFileName+"); view is for a contract"))
+			}
+			name := cmp.Or(r.Name, r.Path)
+			if name == "" {
+				continue // named by its contract
+			}
+			if first, dup := names[name]; dup {
+				errs = append(errs, field.Duplicate(rp.Child("name"), name))
+				errs[len(errs)-1].Detail = fmt.Sprintf("render %q is already renders[%d]; give each render its own name", name, first)
+			}
+			names[name] = j
 		}
 		if len(c.Exports) > 0 && (c.EastWestGateway == nil || c.EastWestGateway.Address == "") {
 			errs = append(errs, field.Required(p.Child("eastWestGateway", "address"), "a cluster that exports services needs the address other clusters reach them at"))

@@ -1,9 +1,7 @@
 package fleet
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,17 +44,28 @@ func Inventory(f *v1alpha1.Fleet, services map[string][]*v1alpha1.LatticeService
 // generated, so a problem here means it was edited by hand or written by
 // another lattice.
 func ValidateInventory(inv *v1alpha1.FleetInventory) field.ErrorList {
+	return validateClusters(inv.Spec.Clusters, "lattice fleet inventory", "inventory")
+}
+
+// validateClusters checks the clusters of an inventory or a directory; cmd
+// is the command that writes it, noun what it is.
+func validateClusters(clusters []v1alpha1.InventoryCluster, cmd, noun string) field.ErrorList {
 	var errs field.ErrorList
 	cp := field.NewPath("spec", "clusters")
-	if len(inv.Spec.Clusters) == 0 {
-		errs = append(errs, field.Required(cp, "an inventory lists the fleet's clusters; run `lattice fleet inventory` instead of editing it"))
+	regen := "run `" + cmd + "` instead of editing the " + noun
+	if len(clusters) == 0 {
+		article := "a "
+		if strings.IndexByte("aeiou", noun[0]) >= 0 {
+			article = "an "
+		}
+		errs = append(errs, field.Required(cp, article+noun+" lists the fleet's clusters; run `"+cmd+"` instead of editing it"))
 	}
 	seen := map[string]int{}
-	for i, c := range inv.Spec.Clusters {
+	for i, c := range clusters {
 		p := cp.Index(i)
-		errs = append(errs, checkCluster(p, c.Name, c.TrustDomain, i, seen, "run `lattice fleet inventory` instead of editing the inventory")...)
+		errs = append(errs, checkCluster(p, c.Name, c.TrustDomain, i, seen, regen)...)
 		if c.Network == "" {
-			errs = append(errs, field.Required(p.Child("network"), "run `lattice fleet inventory` instead of editing the inventory"))
+			errs = append(errs, field.Required(p.Child("network"), regen))
 		}
 		exports := false
 		svcs := map[string]int{}
@@ -66,12 +75,12 @@ func ValidateInventory(inv *v1alpha1.FleetInventory) field.ErrorList {
 			key := s.Namespace + "/" + s.Name
 			if first, dup := svcs[key]; dup {
 				errs = append(errs, field.Duplicate(sp, key))
-				errs[len(errs)-1].Detail = fmt.Sprintf("%s is already spec.clusters[%d].services[%d]; run `lattice fleet inventory` instead of editing the inventory", key, i, first)
+				errs[len(errs)-1].Detail = fmt.Sprintf("%s is already spec.clusters[%d].services[%d]; %s", key, i, first, regen)
 			}
 			svcs[key] = j
 		}
 		if exports && (c.EastWestGateway == nil || c.EastWestGateway.Address == "" || c.EastWestGateway.Port == 0) {
-			errs = append(errs, field.Required(p.Child("eastWestGateway"), "a cluster that exports services needs its east-west gateway address and port; set them in the Fleet and run `lattice fleet inventory`"))
+			errs = append(errs, field.Required(p.Child("eastWestGateway"), "a cluster that exports services needs its east-west gateway address and port; set them in the Fleet and run `"+cmd+"`"))
 		}
 	}
 	return errs
@@ -94,68 +103,22 @@ type Mismatch struct {
 // commit: an inventory regenerated from another commit than the
 // services it is rendered with fails here (and in `lattice fleet check`).
 func Check(inv *v1alpha1.FleetInventory, cluster, trustDomain string, services []*v1alpha1.LatticeService) []Mismatch {
-	var c *v1alpha1.InventoryCluster
-	var names []string
-	for i := range inv.Spec.Clusters {
-		names = append(names, inv.Spec.Clusters[i].Name)
-		if inv.Spec.Clusters[i].Name == cluster {
-			c = &inv.Spec.Clusters[i]
-		}
-	}
-	if c == nil {
-		return []Mismatch{{Field: "spec.cluster.name", Message: fmt.Sprintf("%q is not a cluster of the fleet inventory (it has %s); set the Platform's spec.cluster.name to this cluster's name in the Fleet", cluster, strings.Join(names, ", "))}}
-	}
-	if c.TrustDomain != trustDomain {
-		return []Mismatch{{Field: "spec.cluster.trustDomain", Message: fmt.Sprintf("%q, but the fleet gives cluster %s the trust domain %q; principals on the other clusters would not match this cluster's identities. Make the Platform and the Fleet agree", trustDomain, cluster, c.TrustDomain)}}
-	}
-	stale := func(svc, what string) Mismatch {
-		return Mismatch{Service: svc, Message: fmt.Sprintf("the fleet inventory is stale for cluster %s (%s); run `lattice fleet inventory` and commit the result with the change", cluster, what)}
-	}
-	inInv := map[string]v1alpha1.InventoryService{}
-	for _, s := range c.Services {
-		inInv[s.Namespace+"/"+s.Name] = s
-	}
-	var out []Mismatch
-	seen := map[string]bool{}
-	local := Local(cluster, services)
-	for _, s := range services {
-		key := s.Namespace + "/" + s.Name
-		seen[key] = true
-		have, ok := inInv[key]
-		if !ok {
-			out = append(out, stale(key, key+" is new"))
-			continue
-		}
-		if diff := Diff(have, Service(s, have.Exported, local)); diff != "" {
-			out = append(out, stale(key, key+" changed: "+diff))
-		}
-	}
-	for _, s := range c.Services {
-		if key := s.Namespace + "/" + s.Name; !seen[key] {
-			out = append(out, stale("", key+" is in the inventory but not in this render"))
-		}
-	}
-	return out
+	return CheckRender(FromInventory(inv), cluster, trustDomain, services, nil, "lattice fleet inventory").Mismatches
 }
 
 // Diff names the parts of two entries of one service that differ, or "".
 func Diff(a, b v1alpha1.InventoryService) string {
-	// Compared as JSON, the form the inventory is written in (omitempty):
-	// an empty list and an absent one are the same.
-	same := func(x, y any) bool {
-		jx, errx := json.Marshal(x)
-		jy, erry := json.Marshal(y)
-		return errx == nil && erry == nil && bytes.Equal(jx, jy)
-	}
-	type S = v1alpha1.InventoryService
+	// Compared as the inventory is written (omitempty): an empty list and
+	// an absent one are the same. (Every render compares each of its
+	// services: no JSON on the way.)
 	var parts []string
-	if !same(S{Ports: a.Ports}, S{Ports: b.Ports}) {
+	if !slices.Equal(a.Ports, b.Ports) {
 		parts = append(parts, "ports")
 	}
-	if !same(S{Outbound: a.Outbound}, S{Outbound: b.Outbound}) {
+	if !slices.EqualFunc(a.Outbound, b.Outbound, samePeer) {
 		parts = append(parts, "outbound declarations")
 	}
-	if !same(S{Inbound: a.Inbound, AnyCallerRules: a.AnyCallerRules}, S{Inbound: b.Inbound, AnyCallerRules: b.AnyCallerRules}) || a.AcceptsAnyDeclaredCaller != b.AcceptsAnyDeclaredCaller {
+	if !slices.EqualFunc(a.Inbound, b.Inbound, samePeer) || !slices.EqualFunc(a.AnyCallerRules, b.AnyCallerRules, sameRule) || a.AcceptsAnyDeclaredCaller != b.AcceptsAnyDeclaredCaller {
 		parts = append(parts, "inbound declarations")
 	}
 	if a.Exported != b.Exported {
@@ -164,7 +127,18 @@ func Diff(a, b v1alpha1.InventoryService) string {
 	if a.Waypoint != b.Waypoint {
 		parts = append(parts, "waypoint")
 	}
+	if a.Render != b.Render {
+		parts = append(parts, "render "+cmp.Or(a.Render, `""`)+" -> "+cmp.Or(b.Render, `""`))
+	}
 	return strings.Join(parts, ", ")
+}
+
+func samePeer(a, b v1alpha1.InventoryPeer) bool {
+	return a.Cluster == b.Cluster && a.Namespace == b.Namespace && a.Name == b.Name && slices.EqualFunc(a.Rules, b.Rules, sameRule)
+}
+
+func sameRule(x, y v1alpha1.L7Rule) bool {
+	return slices.Equal(x.Methods, y.Methods) && slices.Equal(x.Paths, y.Paths)
 }
 
 // Graph is the inventory as the service graph takes it, for a render of

@@ -31,10 +31,16 @@ import (
 // Only edges with one end in this cluster matter to its render; edges
 // between two remote services are left to their own renders.
 
-// Fleet is what a render knows about the fleet: the FleetInventory.
+// Fleet is what a render knows about the fleet: the ServiceDirectory (or
+// FleetInventory).
 type Fleet struct {
 	// Local is the name of the cluster being rendered.
 	Local string
+	// Render is this render's name in the directory. Services of the local
+	// cluster recorded for other renders are siblings: nodes of this
+	// cluster that this render does not derive, matched like remote ones
+	// (teams.md). A FleetInventory names no renders: no siblings.
+	Render string
 	// Clusters are every cluster of the fleet, the local one included.
 	Clusters []Cluster
 }
@@ -57,8 +63,11 @@ type fleetIndex struct {
 	// runs lists, per ns/name, the clusters that run it (sorted).
 	runs map[nsName][]string
 	// services per cluster; the local cluster's are the render's own
-	// services, with the exported flag from the inventory.
+	// services, with the exported flag from the inventory, and the
+	// siblings.
 	services map[string]map[nsName]*v1alpha1.InventoryService
+	// siblings are the local cluster's services of other renders.
+	siblings []*v1alpha1.InventoryService
 }
 
 func newFleetIndex(f *Fleet, local []*v1alpha1.LatticeService) *fleetIndex {
@@ -76,16 +85,27 @@ func newFleetIndex(f *Fleet, local []*v1alpha1.LatticeService) *fleetIndex {
 	}
 	slices.Sort(ix.names)
 	// The local cluster is what this render holds, whatever the inventory
-	// says (the renderer checks they agree).
+	// says (the renderer checks they agree), plus the services of the
+	// cluster's other renders (siblings).
 	inv := ix.services[f.Local]
 	own := map[nsName]*v1alpha1.InventoryService{}
 	for _, s := range local {
 		k := nsName{s.Namespace, s.Name}
-		e := &v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name}
+		e := &v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: f.Render}
 		if have := inv[k]; have != nil {
 			e.Exported = have.Exported
 		}
 		own[k] = e
+	}
+	if c := ix.clusters[f.Local]; c != nil {
+		for i := range c.Services {
+			s := &c.Services[i]
+			k := nsName{s.Namespace, s.Name}
+			if own[k] == nil && s.Render != f.Render {
+				own[k] = s
+				ix.siblings = append(ix.siblings, s)
+			}
+		}
 	}
 	ix.services[f.Local] = own
 	for _, c := range ix.names {
@@ -195,7 +215,7 @@ func (ix *fleetIndex) resolve(from string, peer Ref, callee bool) (Ref, outcome,
 func (g *Graph) resolveFleet(n *Node, d decl, callee bool) (Ref, bool) {
 	ix := g.fleet
 	if n.Remote != nil {
-		abs, out, clusters := ix.resolve(n.Ref.Cluster, d.peer, callee)
+		abs, out, clusters := ix.resolve(ix.abs(n.Ref).Cluster, d.peer, callee)
 		if out == notExported && slices.Contains(clusters, ix.local) {
 			n.unexported[Ref{Namespace: abs.Namespace, Name: abs.Name}] = true
 		}
@@ -250,43 +270,67 @@ func clusterList(cs []string) string {
 }
 
 // addRemotes makes a node of every service of the other clusters, its
-// declarations resolved from its own cluster.
+// declarations resolved from its own cluster, and of every sibling (a
+// service of this cluster in another render). Siblings are nodes of this
+// cluster (their refs name no cluster) outside Nodes(): matched, never
+// derived.
 func (g *Graph) addRemotes() {
 	ix := g.fleet
 	g.remote = map[Ref]*Node{}
+	node := func(cluster string, s *v1alpha1.InventoryService) *Node {
+		n := &Node{Ref: Ref{Cluster: cluster, Namespace: s.Namespace, Name: s.Name}, Remote: s, unexported: map[Ref]bool{}}
+		for _, p := range s.Outbound {
+			n.decls = append(n.decls, decl{key: p.Namespace + "/" + p.Name, peer: Ref{Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}, outbound: true})
+		}
+		for _, p := range s.Inbound {
+			n.decls = append(n.decls, decl{key: p.Namespace + "/" + p.Name, peer: Ref{Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}, inbound: true, rules: p.Rules})
+		}
+		n.AllowsAll, n.AllowsAllRules = s.AcceptsAnyDeclaredCaller, s.AnyCallerRules
+		n.setPrimaryPort()
+		return n
+	}
 	for _, name := range ix.names {
 		if name == ix.local {
 			continue
 		}
 		c := ix.clusters[name]
 		for i := range c.Services {
-			s := &c.Services[i]
-			n := &Node{Ref: Ref{Cluster: name, Namespace: s.Namespace, Name: s.Name}, Remote: s, unexported: map[Ref]bool{}}
-			for _, p := range s.Outbound {
-				n.decls = append(n.decls, decl{key: p.Namespace + "/" + p.Name, peer: Ref{Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}, outbound: true})
-			}
-			for _, p := range s.Inbound {
-				n.decls = append(n.decls, decl{key: p.Namespace + "/" + p.Name, peer: Ref{Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}, inbound: true, rules: p.Rules})
-			}
-			n.AllowsAll, n.AllowsAllRules = s.AcceptsAnyDeclaredCaller, s.AnyCallerRules
-			n.setPrimaryPort()
-			g.intents(n)
+			n := node(name, &c.Services[i])
 			g.remote[n.Ref] = n
 			g.remoteOrder = append(g.remoteOrder, n.Ref)
 		}
 	}
+	for _, s := range ix.siblings {
+		n := node("", s)
+		g.nodes[n.Ref] = n
+		g.siblingOrder = append(g.siblingOrder, n.Ref)
+	}
 	slices.SortFunc(g.remoteOrder, Ref.Compare)
+	slices.SortFunc(g.siblingOrder, Ref.Compare)
+	// Declarations are resolved once every node is known.
+	for _, ref := range g.remoteOrder {
+		g.intents(g.remote[ref])
+	}
+	for _, ref := range g.siblingOrder {
+		g.intents(g.nodes[ref])
+	}
 }
 
 // remoteCallers adds the edges from remote callers to local callees. The
 // caller's render reports its one-sided declarations; this one only
 // matches.
 func (g *Graph) remoteCallers() {
+	callers := make([]*Node, 0, len(g.remoteOrder)+len(g.siblingOrder))
 	for _, ref := range g.remoteOrder {
-		caller := g.remote[ref]
+		callers = append(callers, g.remote[ref])
+	}
+	for _, ref := range g.siblingOrder {
+		callers = append(callers, g.nodes[ref])
+	}
+	for _, caller := range callers {
 		for _, o := range caller.Outbound {
 			callee := g.nodes[o.Peer]
-			if o.Peer.Cluster != "" || callee == nil {
+			if o.Peer.Cluster != "" || callee == nil || callee.Service == nil {
 				continue
 			}
 			g.connect(caller, o, callee)
@@ -294,10 +338,14 @@ func (g *Graph) remoteCallers() {
 	}
 }
 
-// label names a ref in a cross-cluster message: "ns/name on cluster X".
+// label names a ref in a cross-cluster message: "ns/name on cluster X",
+// or "ns/name of render R" for a sibling.
 func (g *Graph) label(r Ref) string {
 	if g.fleet == nil {
 		return r.String()
+	}
+	if n := g.nodes[r]; r.Cluster == "" && n != nil && n.Remote != nil {
+		return r.Namespace + "/" + r.Name + " of render " + n.Remote.Render
 	}
 	return r.Namespace + "/" + r.Name + " on cluster " + g.fleet.abs(r).Cluster
 }
@@ -315,16 +363,23 @@ func (g *Graph) oneSidedRemote(on, peer *Node, kind FindingKind) string {
 	if self.Namespace != peer.Ref.Namespace {
 		fix += ", namespace: " + self.Namespace
 	}
-	fix += ", cluster: " + self.Cluster + "}`"
+	if peer.Ref.Cluster != "" {
+		fix += ", cluster: " + self.Cluster
+	}
+	fix += "}`"
 	if declared != "" {
 		fix = fmt.Sprintf("change the resource of %s that names %s to direction: both", g.label(peer.Ref), g.label(on.Ref))
 	}
+	me := g.label(on.Ref)
+	if peer.Ref.Cluster == "" {
+		me = on.Ref.String() // a sibling: one cluster
+	}
 	if kind == CalleeDoesNotAllow {
 		return fmt.Sprintf("%s declares %s outbound, but %s does not accept %s inbound, so every call is denied; to allow it, %s",
-			g.label(on.Ref), g.label(peer.Ref), g.label(peer.Ref), g.label(on.Ref), fix)
+			me, g.label(peer.Ref), g.label(peer.Ref), me, fix)
 	}
 	return fmt.Sprintf("%s accepts %s inbound, but %s does not declare %s outbound, so no traffic is allowed; to allow it, %s",
-		g.label(on.Ref), g.label(peer.Ref), g.label(peer.Ref), g.label(on.Ref), fix)
+		me, g.label(peer.Ref), g.label(peer.Ref), me, fix)
 }
 
 // peerDeclares reports whether a remote service's declarations (in the

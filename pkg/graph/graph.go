@@ -179,8 +179,10 @@ type Graph struct {
 	fleet       *fleetIndex
 	remote      map[Ref]*Node
 	remoteOrder []Ref
-	pending     []pendingMessage
-	names       nameIndex // suggest.go
+	// siblingOrder are the siblings (fleet.go), in g.nodes but not in order.
+	siblingOrder []Ref
+	pending      []pendingMessage
+	names        nameIndex // suggest.go
 	// members are the MeshMembers' refs, sorted; their nodes are in nodes
 	// but never in order (member.go).
 	members []Ref
@@ -264,6 +266,9 @@ func BuildMesh(services []*v1alpha1.LatticeService, members []*v1alpha1.MeshMemb
 	all := append(g.Nodes(), g.Members()...)
 	for _, ref := range g.remoteOrder {
 		all = append(all, g.remote[ref])
+	}
+	for _, ref := range g.siblingOrder {
+		all = append(all, g.nodes[ref])
 	}
 	par.For(len(all), func(i int) {
 		n := all[i]

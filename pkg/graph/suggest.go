@@ -31,6 +31,9 @@ func (g *Graph) index() *nameIndex {
 		for _, r := range g.remoteOrder {
 			add(r)
 		}
+		for _, r := range g.siblingOrder { // the cluster's other renders
+			add(r)
+		}
 		for _, m := range []map[string][]Ref{ix.byNS, ix.byName} {
 			for _, refs := range m {
 				slices.SortFunc(refs, Ref.Compare)

@@ -76,6 +76,15 @@ func DecodeFleetInventory(n *yaml.RNode) (*v1alpha1.FleetInventory, field.ErrorL
 	return &inv, nil
 }
 
+// DecodeServiceDirectory decodes a ServiceDirectory node strictly.
+func DecodeServiceDirectory(n *yaml.RNode) (*v1alpha1.ServiceDirectory, field.ErrorList) {
+	var d v1alpha1.ServiceDirectory
+	if errs := decodeStrict(n, &d); len(errs) > 0 {
+		return nil, errs
+	}
+	return &d, nil
+}
+
 func decodeStrict(n *yaml.RNode, into any) field.ErrorList {
 	if errs := check(n.YNode(), reflect.TypeOf(into).Elem(), nil); len(errs) > 0 {
 		return errs
@@ -99,11 +108,115 @@ func decodeStrict(n *yaml.RNode, into any) field.ErrorList {
 
 // nodeJSON is the JSON of a node, through yaml.v3's own decoding.
 func nodeJSON(n *yaml.Node) ([]byte, error) {
+	if b, ok := appendNodeJSON(nil, n); ok {
+		return b, nil
+	}
 	var v any
 	if err := n.Decode(&v); err != nil {
 		return nil, err
 	}
 	return json.Marshal(stringKeys(v))
+}
+
+// appendNodeJSON appends the JSON yaml.v3's decoding would give for the
+// common shapes: mappings with distinct string keys, sequences, strings,
+// plain true/false, null and small decimal integers, as yaml.v3 resolved
+// them. Anything else (aliases, merge keys, other tags or number forms)
+// is not ok, and nodeJSON decodes it through yaml.v3 instead.
+func appendNodeJSON(b []byte, n *yaml.Node) ([]byte, bool) {
+	ok := true
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) != 1 {
+			return b, false
+		}
+		return appendNodeJSON(b, n.Content[0])
+	case yaml.MappingNode:
+		if len(n.Content) > 256 { // dupKey is quadratic
+			return b, false
+		}
+		b = append(b, '{')
+		for i := 0; ok && i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.ShortTag() != yaml.NodeTagString || dupKey(n.Content[:i], k.Value) {
+				return b, false
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k.Value)
+			b = append(b, ':')
+			b, ok = appendNodeJSON(b, n.Content[i+1])
+		}
+		return append(b, '}'), ok
+	case yaml.SequenceNode:
+		b = append(b, '[')
+		for i, e := range n.Content {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, ok = appendNodeJSON(b, e); !ok {
+				return b, false
+			}
+		}
+		return append(b, ']'), true
+	case yaml.ScalarNode:
+		switch tag := n.ShortTag(); {
+		case tag == yaml.NodeTagString:
+			return appendJSONString(b, n.Value), true
+		case n.Style&^yaml.FlowStyle != 0:
+		case tag == yaml.NodeTagNull:
+			return append(b, "null"...), true
+		case tag == yaml.NodeTagBool && (n.Value == "true" || n.Value == "false"):
+			return append(b, n.Value...), true
+		case tag == yaml.NodeTagInt && isSmallDecimal(n.Value):
+			return append(b, n.Value...), true
+		}
+	}
+	return b, false
+}
+
+// dupKey reports whether a mapping's earlier pairs have the key k.
+func dupKey(pairs []*yaml.Node, k string) bool {
+	for i := 0; i < len(pairs); i += 2 {
+		if pairs[i].Value == k {
+			return true
+		}
+	}
+	return false
+}
+
+// isSmallDecimal: 0 or a decimal integer without a leading zero or '+'
+// that fits an int64.
+func isSmallDecimal(s string) bool {
+	d := strings.TrimPrefix(s, "-")
+	if d == "" || len(d) > 18 || d[0] == '0' && (len(d) > 1 || len(s) > 1) {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// appendJSONString appends s (valid UTF-8, as yaml.v3 reads it) as a JSON
+// string.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 // stringKeys turns the map[any]any yaml.v3 makes for a mapping with a

@@ -15,7 +15,7 @@ import (
 // in parts on every core and the parts concatenated: a render of 10,000
 // services reports 15,000 warnings.
 func marshalResults(results framework.Results) ([]byte, error) {
-	const per = 64
+	const per = 4
 	parts := make([][]byte, (len(results)+per-1)/per)
 	errs := make([]error, len(parts))
 	par.For(len(parts), func(i int) {

@@ -38,19 +38,51 @@ import (
 // and a null timestamp; neither belongs in rendered manifests). obj must be
 // a pointer: Istio's protobuf specs implement MarshalJSON on the pointer.
 func Encode(obj any) ([]byte, error) {
-	data, err := json.Marshal(obj)
+	var e Encoder
+	return e.Encode(obj)
+}
+
+// An Encoder is Encode with scratch memory (the JSON, the entries and the
+// YAML being written) kept from one object to the next. The zero value is
+// ready; one Encoder is for one goroutine. What Encode returns is the
+// caller's and never shares the scratch memory.
+type Encoder struct {
+	json bytes.Buffer
+	je   *json.Encoder
+	r    jsonReader
+	w    yamlWriter
+}
+
+// Encode is the package's Encode, reusing e's scratch memory.
+func (e *Encoder) Encode(obj any) ([]byte, error) {
+	if e.je == nil {
+		// Like json.Marshal but without escaping <, > and & as \u003c…:
+		// the strings the writer reads are the same, and unescaped
+		// strings need no decoding.
+		e.je = json.NewEncoder(&e.json)
+		e.je.SetEscapeHTML(false)
+	}
+	e.json.Reset()
+	if err := e.je.Encode(obj); err != nil {
+		return nil, err
+	}
+	out, err := e.jsonToYAML(bytes.TrimSuffix(e.json.Bytes(), []byte{'\n'}))
 	if err != nil {
 		return nil, err
 	}
-	return jsonToYAML(data)
+	return bytes.Clone(out), nil
 }
 
 // jsonToYAML writes the JSON of one object (encoding/json's output) as YAML.
 func jsonToYAML(data []byte) ([]byte, error) {
-	// Every entry of a container follows its '{', '[' or a ',': the arena
-	// is sized for that many, so it does not grow.
-	entries := bytes.Count(data, []byte{','}) + bytes.Count(data, []byte{'{'}) + bytes.Count(data, []byte{'['})
-	p := &jsonReader{text: string(data), stack: make([]jvalue, 0, 64), arena: make([]jvalue, 0, entries)}
+	var e Encoder
+	return e.jsonToYAML(data)
+}
+
+// jsonToYAML writes data as YAML into e's scratch buffer.
+func (e *Encoder) jsonToYAML(data []byte) ([]byte, error) {
+	p := &e.r
+	*p = jsonReader{text: string(data), stack: p.stack[:0], arena: p.arena[:0]}
 	root := p.value(0)
 	if p.err == nil && p.pos != len(p.text) {
 		p.err = errors.New("trailing data")
@@ -61,7 +93,8 @@ func jsonToYAML(data []byte) ([]byte, error) {
 	if root.kind != '{' {
 		return nil, errors.New("cannot write YAML: not an object")
 	}
-	w := &yamlWriter{buf: make([]byte, 0, len(data)), arena: p.arena}
+	w := &e.w
+	*w = yamlWriter{buf: w.buf[:0], arena: p.arena}
 	top := slices.DeleteFunc(w.entries(root), func(e jvalue) bool { return e.key == "status" })
 	for i := range top {
 		if md := &top[i]; md.key == "metadata" && md.kind == '{' {

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
@@ -18,46 +19,66 @@ import (
 // records exactly this render's services, so every cross-cluster
 // agreement is compiled from one commit on both sides.
 
-// classifyFleet records a FleetInventory or a Fleet item.
+// classifyFleet records a ServiceDirectory, FleetInventory or Fleet item.
 func (r *renderer) classifyFleet(it krm.Item, kind string) {
 	if !r.opts.readsFleet {
 		return // the inventory being regenerated; a Fleet is its input
 	}
-	if kind == v1alpha1.KindFleetInventory {
-		r.inventories = append(r.inventories, it)
-	} else {
+	if kind == v1alpha1.KindFleet {
 		r.fleets = append(r.fleets, it)
+	} else {
+		r.inventories = append(r.inventories, it)
 	}
 }
 
-// loadFleet decodes and checks the inventory; nil without one.
-func (r *renderer) loadFleet(services []*v1alpha1.LatticeService, bySource map[string]krm.Item, platformItem krm.Item) *graph.Fleet {
+// loadFleet decodes the directory and checks it against the render's
+// services; nil without one. A directory that is stale for this render
+// is reported (errors naming each service and what changed) but still
+// returned, so the render goes on and reports its other errors with it;
+// the output is never written. fatal is true when the directory cannot be
+// used at all. skip are services that failed validation.
+func (r *renderer) loadFleet(services []*v1alpha1.LatticeService, bySource map[string]krm.Item, platformItem krm.Item, skip map[string]bool) (f *graph.Fleet, fatal bool) {
 	if len(r.inventories) == 0 {
 		for _, it := range r.fleets {
-			r.errorf(it, nil, "kind", "a Fleet is read by `lattice fleet inventory`, not by a render; render one cluster's directory with the FleetInventory that command writes into it (%s)", fleet.FileName)
+			r.errorf(it, nil, "kind", "a Fleet is read by `lattice directory build`, not by a render; render one render root with the ServiceDirectory that command writes into it (%s)", fleet.ViewFileName)
 		}
-		return nil
+		return nil, len(r.fleets) > 0
 	}
 	for _, it := range r.inventories[1:] {
-		r.errorf(it, nil, "kind", "more than one FleetInventory in the input (first in %s); a cluster's render lists exactly one", where(r.inventories[0]))
+		r.errorf(it, nil, "kind", "more than one %s in the input (first in %s); a render lists exactly one", it.Node.GetKind(), where(r.inventories[0]))
 	}
 	if len(r.inventories) > 1 {
-		return nil
+		return nil, true
 	}
 	it := r.inventories[0]
-	inv, errs := krm.DecodeFleetInventory(it.Node)
-	if len(errs) == 0 {
-		errs = fleet.ValidateInventory(inv)
+	var dir *v1alpha1.ServiceDirectory
+	var errs field.ErrorList
+	cmd := fleet.DirectoryCommand
+	if it.Node.GetKind() == v1alpha1.KindFleetInventory {
+		cmd = "lattice fleet inventory"
+		var inv *v1alpha1.FleetInventory
+		if inv, errs = krm.DecodeFleetInventory(it.Node); len(errs) == 0 {
+			if errs = fleet.ValidateInventory(inv); len(errs) == 0 {
+				dir = fleet.FromInventory(inv)
+			}
+		}
+	} else if dir, errs = krm.DecodeServiceDirectory(it.Node); len(errs) == 0 {
+		errs = fleet.ValidateDirectory(dir)
+		if len(errs) == 0 && dir.Spec.Contract {
+			errs = field.ErrorList{field.Invalid(field.NewPath("spec", "contract"), true, "this is a contract, what one render publishes; a render reads its view of the directory, which `lattice directory build` writes from every contract")}
+		}
 	}
 	if len(errs) > 0 {
 		r.fieldErrors(it, nil, errs)
-		return nil
+		return nil, true
 	}
 	cluster := r.platform.Spec.Cluster
-	for _, m := range fleet.Check(inv, cluster.Name, cluster.TrustDomain, services) {
+	check := fleet.CheckRender(dir, cluster.Name, cluster.TrustDomain, services, skip, cmd)
+	for _, m := range check.Mismatches {
 		switch {
 		case m.Field != "":
 			// The functionConfig (or the Platform item) is at fault.
+			fatal = true
 			at := platformItem
 			if at.Node == nil {
 				at = it
@@ -73,14 +94,49 @@ func (r *renderer) loadFleet(services []*v1alpha1.LatticeService, bySource map[s
 			res := &framework.Result{Severity: framework.Error, Message: m.Message, File: fileOf(src), ResourceRef: refFromItem(src)}
 			r.lineFor(res, src, "metadata.name")
 			r.results = append(r.results, res)
+			r.stale++
 		default:
 			res := &framework.Result{Severity: framework.Error, Message: m.Message, File: fileOf(it), ResourceRef: refFromItem(it), Field: &framework.Field{Path: "spec.clusters"}}
 			r.lineFor(res, it, "spec.clusters")
 			r.results = append(r.results, res)
+			r.stale++
 		}
 	}
-	if r.failed() {
-		return nil
+	if fatal {
+		return nil, true
 	}
-	return fleet.Graph(inv, cluster.Name)
+	g := fleet.Graph(&v1alpha1.FleetInventory{Spec: v1alpha1.FleetInventorySpec{Clusters: dir.Spec.Clusters}}, cluster.Name)
+	g.Render = check.Render
+	return g, false
+}
+
+// directoryOnFailure checks the directory when services failed
+// validation, so a stale directory is reported with those errors rather
+// than after they are fixed (and the other way round).
+func (r *renderer) directoryOnFailure(sources []source, services []*v1alpha1.LatticeService, platformItem krm.Item) {
+	if len(r.inventories) == 0 || r.platform == nil {
+		return
+	}
+	bySource := map[string]krm.Item{}
+	skip := map[string]bool{}
+	for _, src := range sources {
+		if src.service != nil {
+			bySource[src.service.Namespace+"/"+src.service.Name] = src.item
+		} else {
+			skip[src.item.Node.GetNamespace()+"/"+src.item.Node.GetName()] = true
+		}
+	}
+	r.loadFleet(services, bySource, platformItem, skip)
+}
+
+// onlyStale reports whether the render's errors are all a stale
+// directory's: then it goes on to find the others.
+func (r *renderer) onlyStale() bool {
+	n := 0
+	for _, res := range r.results {
+		if res.Severity == framework.Error {
+			n++
+		}
+	}
+	return n == r.stale
 }

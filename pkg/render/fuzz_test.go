@@ -11,10 +11,10 @@ import (
 
 // FuzzRender (issue #8): any YAML stream, rendered in both modes, never
 // panics, and rendering it twice gives byte-equal output and results.
-// Seeds: every golden input (tests/testdata/*/input.yaml), plus
+// Seeds: every golden input (tests/golden/testdata/*/input.yaml), plus
 // testdata/fuzz/FuzzRender.
 func FuzzRender(f *testing.F) {
-	inputs, _ := filepath.Glob("../../tests/testdata/*/input.yaml")
+	inputs, _ := filepath.Glob("../../tests/golden/testdata/*/input.yaml")
 	for _, in := range inputs {
 		if data, err := os.ReadFile(in); err == nil && len(data) < 64<<10 {
 			f.Add(data)

@@ -17,8 +17,8 @@ import (
 // buildGraph builds the graph and reports its findings and the problems
 // derivation would run into; sharedIn is what the shared derivers read.
 func (r *renderer) buildGraph(services []*v1alpha1.LatticeService, bySource map[string]krm.Item, platformItem krm.Item, passthrough []krm.Item) (*graph.Graph, derive.SharedInput) {
-	fleet := r.loadFleet(services, bySource, platformItem)
-	if r.failed() {
+	fleet, fatal := r.loadFleet(services, bySource, platformItem, nil)
+	if fatal {
 		return nil, derive.SharedInput{}
 	}
 	g := graph.BuildMesh(services, r.members, fleet)

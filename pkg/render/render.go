@@ -95,9 +95,11 @@ type renderer struct {
 	locks    []krm.Item
 	// pinned maps a tagged image to its locked digest.
 	pinned map[string]string
-	// inventories and fleets are the FleetInventory and Fleet items
-	// (fleet.go).
+	// inventories and fleets are the ServiceDirectory (or FleetInventory)
+	// and Fleet items (fleet.go); stale counts the errors that say the
+	// directory is stale.
 	inventories, fleets []krm.Item
+	stale               int
 	// memberItems and members are the MeshMembers (members.go).
 	memberItems []krm.Item
 	members     []*v1alpha1.MeshMember
@@ -119,6 +121,10 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	r.members = r.loadMembers(bySource)
 	r.memberSources(r.members, bySource)
 	if r.failed() {
+		if !r.opts.servicesOnly {
+			// A stale directory is reported with these errors (fleet.go).
+			r.directoryOnFailure(in.sources, services, in.platform)
+		}
 		return r.fail(out, items)
 	}
 	if r.opts.servicesOnly {
@@ -131,7 +137,8 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 
 	// The graph and what it finds (graph.go).
 	g, sharedIn := r.buildGraph(services, bySource, in.platform, passthrough)
-	if r.failed() {
+	// A stale directory alone goes on to find the render's other errors.
+	if g == nil || r.failed() && !r.onlyStale() {
 		return r.fail(out, items)
 	}
 	out.Graph = g

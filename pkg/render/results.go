@@ -33,13 +33,19 @@ func (r *renderer) assemble(all []keyed, order []int32, derived []derive.Derived
 	paths := r.paths(derived, sources, keep)
 	enc := make([][]byte, len(derived))
 	errs := make([]error, len(derived))
-	par.For(len(derived), func(i int) {
-		var at *filePos
-		if p, ok := paths[i]; ok {
-			at = &p
-		}
-		if enc[i], errs[i] = encodeDerived(derived[i], at); errs[i] != nil {
-			errs[i] = fmt.Errorf("cannot encode %s: %w", meta(derived[i]), errs[i])
+	// In runs of encodeRun objects, each run with one krm.Encoder so its
+	// scratch memory is reused within the run.
+	const encodeRun = 64
+	par.For((len(derived)+encodeRun-1)/encodeRun, func(k int) {
+		var e krm.Encoder
+		for i := k * encodeRun; i < min((k+1)*encodeRun, len(derived)); i++ {
+			var at *filePos
+			if p, ok := paths[i]; ok {
+				at = &p
+			}
+			if enc[i], errs[i] = encodeDerived(&e, derived[i], at); errs[i] != nil {
+				errs[i] = fmt.Errorf("cannot encode %s: %w", meta(derived[i]), errs[i])
+			}
 		}
 	})
 	for _, err := range errs {
@@ -73,7 +79,7 @@ func (r *renderer) assemble(all []keyed, order []int32, derived []derive.Derived
 
 // encodeDerived annotates d's object with its sources and, for kpt
 // write-back, its file, and encodes it.
-func encodeDerived(d derive.Derived, at *filePos) ([]byte, error) {
+func encodeDerived(e *krm.Encoder, d derive.Derived, at *filePos) ([]byte, error) {
 	ann := maps.Clone(d.Object.GetAnnotations())
 	if ann == nil {
 		ann = map[string]string{}
@@ -89,7 +95,7 @@ func encodeDerived(d derive.Derived, at *filePos) ([]byte, error) {
 		}
 	}
 	d.Object.SetAnnotations(ann)
-	return krm.Encode(d.Object)
+	return e.Encode(d.Object)
 }
 
 // packagePathAnnotation is the absolute directory of the kpt (sub)package

@@ -21,7 +21,7 @@ import (
 // to `lattice validate` (offline, embedded schemas), and requires the same
 // verdict, accepted or rejected, for every object:
 //
-//   - every object of the golden outputs (tests/testdata/*/expected.yaml,
+//   - every object of the golden outputs (tests/golden/testdata/*/expected.yaml,
 //     examples/*/expected.yaml), deduplicated, and every LatticeService and
 //     Platform of the examples: valid;
 //   - the base objects of testdata/corpus/base.yaml, one per kind lattice
@@ -153,7 +153,7 @@ func agreementCorpus(t *testing.T, root string) []corpusCase {
 		add(corpusCase{name: "base " + describeObj(o), origin: "base", expect: accept, obj: o})
 	}
 	var golden []string
-	for _, pattern := range []string{"tests/testdata/*/expected.yaml", "examples/*/expected.yaml"} {
+	for _, pattern := range []string{"tests/golden/testdata/*/expected.yaml", "examples/*/expected.yaml"} {
 		m, _ := filepath.Glob(filepath.Join(root, pattern))
 		golden = append(golden, m...)
 	}

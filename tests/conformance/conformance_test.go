@@ -120,7 +120,7 @@ spec: {secretName: bad-tls, dnsNames: [web.example.com]}`, "issuerRef: Required 
 	}
 }
 
-// TestRenderedOutputAccepted sends every golden output (tests/testdata/*/ and
+// TestRenderedOutputAccepted sends every golden output (tests/golden/testdata/*/ and
 // examples/*/ expected.yaml) to the apiserver, and also what a freshly built
 // lattice renders from the same inputs, so a stale golden file cannot hide a
 // renderer regression.
@@ -131,7 +131,7 @@ func TestRenderedOutputAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cases []string
-	for _, pattern := range []string{"tests/testdata/*/expected.yaml", "examples/*/expected.yaml"} {
+	for _, pattern := range []string{"tests/golden/testdata/*/expected.yaml", "examples/*/expected.yaml"} {
 		m, err := filepath.Glob(filepath.Join(root, pattern))
 		if err != nil {
 			t.Fatal(err)
@@ -141,7 +141,7 @@ func TestRenderedOutputAccepted(t *testing.T) {
 		}
 	}
 	if len(cases) == 0 {
-		const msg = "no tests/testdata/*/expected.yaml or examples/*/expected.yaml found"
+		const msg = "no tests/golden/testdata/*/expected.yaml or examples/*/expected.yaml found"
 		if os.Getenv(EnvRequireCases) == "1" {
 			t.Fatal(msg + " (" + EnvRequireCases + "=1)")
 		}

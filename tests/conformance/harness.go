@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -156,10 +157,13 @@ func start() (*Env, error) {
 }
 
 // ensureBinaries runs build-binaries.sh, which returns at once when the
-// binaries are cached and otherwise builds them (minutes, cold).
+// binaries are cached and otherwise builds them (minutes, cold). The script
+// is found next to this file, so other test modules (tests/flux) that use
+// this package run it too.
 func ensureBinaries() (string, error) {
+	_, self, _, _ := runtime.Caller(0)
 	var out bytes.Buffer
-	cmd := exec.Command("bash", "build-binaries.sh")
+	cmd := exec.Command("bash", filepath.Join(filepath.Dir(self), "build-binaries.sh"))
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("build-binaries.sh: %w", err)

@@ -19,4 +19,7 @@ const (
 	KindFleet          = "Fleet"
 	KindFleetInventory = "FleetInventory"
 	KindMeshMember     = "MeshMember"
+	// KindServiceDirectory is the directory of service contracts (teams.md);
+	// a FleetInventory is its one-render-per-cluster predecessor, still read.
+	KindServiceDirectory = "ServiceDirectory"
 )

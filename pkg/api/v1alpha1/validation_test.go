@@ -14,7 +14,7 @@ import (
 // Validation tables: each case starts from a valid service, changes one
 // thing, and names the field paths that must be reported (none for a
 // passing case). New rules get a passing and a failing case here; golden
-// cases under tests/testdata show the full messages.
+// cases under tests/golden/testdata show the full messages.
 
 const digestImage = "registry.example.com/app@sha256:0000000000000000000000000000000000000000000000000000000000000000"
 

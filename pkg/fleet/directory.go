@@ -1,0 +1,606 @@
+package fleet
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
+	"github.com/lattice-dev/lattice/pkg/sorted"
+)
+
+// The directory of service contracts (docs/teams.md). A cluster is
+// rendered by several renders (one per team: an Argo CD Application, a
+// Flux Kustomization, a repository); the ServiceDirectory records every
+// service's contract with the render that owns it, so a render matches
+// agreements with services of other renders, on its own cluster or on
+// another, exactly as one render of everything would. The FleetInventory
+// is the special case of one render per cluster, and a FleetInventory
+// reads as a directory whose clusters each have one unnamed render.
+//
+// A contract records what leaves its render: declarations whose peer is
+// not a service of the same render (others are nobody else's business, so
+// changing them never makes another render's copy stale), and — when
+// another render could call the service (the cluster has several renders,
+// or the service is exported) — its ports, inbound declarations and
+// wildcard.
+
+// DirectoryCommand builds and refreshes the directory.
+const DirectoryCommand = "lattice directory build"
+
+// ViewFileName is the file `lattice directory build` writes into every
+// render root: the render's view of the directory, which its kustomization
+// lists as a resource.
+const ViewFileName = "service-directory.yaml"
+
+// DirectoryName is the metadata.name of every directory, view and contract.
+const DirectoryName = "services"
+
+// Render is one render's input to the directory: the services of a render
+// root, or the entries of a contract published by the team's repository.
+type Render struct {
+	Cluster string
+	Name    string
+	// Services are the render's defaulted and valid LatticeServices.
+	Services []*v1alpha1.LatticeService
+	// Contract are the entries of a published contract (ContractOf), used
+	// when Services is nil.
+	Contract []v1alpha1.InventoryService
+	// From says where the render came from, for errors.
+	From string
+}
+
+// peerSkip reports whether a declared peer stays inside the render that
+// declares it: it resolves to the declaring cluster (named, or not named
+// and the cluster runs it) and either the render runs it or the cluster
+// does not (a dangling local peer is nobody else's business either).
+// inCluster nil means "not known" (a contract, written before the
+// cluster's other renders are known): only the render decides.
+func peerSkip(cluster string, p v1alpha1.InventoryPeer, inRender, inCluster func(string) bool) bool {
+	k := p.Namespace + "/" + p.Name
+	if inCluster == nil {
+		return (p.Cluster == cluster || p.Cluster == "") && inRender(k)
+	}
+	local := p.Cluster == cluster || p.Cluster == "" && inCluster(k)
+	return local && (inRender(k) || !inCluster(k))
+}
+
+// Entry is one service's contract in a directory: full is whether another
+// render may call it (the cluster has several renders, or it is exported),
+// which adds its ports, inbound declarations and wildcard. td is the
+// cluster's trust domain.
+func Entry(s *v1alpha1.LatticeService, cluster, td, render string, exported, full bool, inRender, inCluster func(string) bool) v1alpha1.InventoryService {
+	out := v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: render, Identity: Identity(td, s.Namespace, s.Name), Exported: exported}
+	// As Service records it: whether every cluster binds the exported
+	// service to its namespace's waypoint.
+	out.Waypoint = exported && s.Spec.Workload.Service != nil && len(s.Spec.Workload.Service.Ports) > 0 && v1alpha1.RestrictsInbound(s)
+	if svc := s.Spec.Workload.Service; svc != nil && full {
+		for _, name := range sorted.Keys(svc.Ports) {
+			p := svc.Ports[name]
+			out.Ports = append(out.Ports, v1alpha1.InventoryPort{Name: name, Port: p.Port, TargetPort: cmp.Or(deref(p.TargetPort), p.Port), Protocol: cmp.Or(p.Protocol, "TCP")})
+		}
+	}
+	res := s.Spec.Workload.Resources
+	for _, key := range sorted.Keys(res) {
+		r := res[key]
+		if r.Type != v1alpha1.ResourceService {
+			continue
+		}
+		peer := v1alpha1.InventoryPeer{Cluster: r.Cluster, Namespace: cmp.Or(r.Namespace, s.Namespace), Name: cmp.Or(r.ID, key)}
+		if r.ID != "*" && peerSkip(cluster, peer, inRender, inCluster) {
+			continue
+		}
+		if r.Direction == v1alpha1.DirectionOutbound || r.Direction == v1alpha1.DirectionBoth {
+			out.Outbound = append(out.Outbound, peer)
+		}
+		if (r.Direction == v1alpha1.DirectionInbound || r.Direction == v1alpha1.DirectionBoth) && full {
+			if r.ID == "*" {
+				// Several "*" declarations add up, as in the graph: one
+				// without rules admits every request.
+				switch {
+				case !out.AcceptsAnyDeclaredCaller:
+					out.AnyCallerRules = r.Rules
+				case len(out.AnyCallerRules) == 0 || len(r.Rules) == 0:
+					out.AnyCallerRules = nil
+				default:
+					out.AnyCallerRules = append(slices.Clone(out.AnyCallerRules), r.Rules...)
+				}
+				out.AcceptsAnyDeclaredCaller = true
+				continue
+			}
+			peer.Rules = r.Rules
+			out.Inbound = append(out.Inbound, peer)
+		}
+	}
+	sortPeers(out.Outbound)
+	sortPeers(out.Inbound)
+	return out
+}
+
+func deref(p *int32) int32 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// Identity is a service's principal as Istio policies name it.
+func Identity(td, ns, name string) string { return td + "/ns/" + ns + "/sa/" + name }
+
+func names(services []*v1alpha1.LatticeService) map[string]bool {
+	m := make(map[string]bool, len(services))
+	for _, s := range services {
+		m[s.Namespace+"/"+s.Name] = true
+	}
+	return m
+}
+
+// ContractOf is a render's contract, as its team's CI publishes it: one
+// cluster, the render's services with everything that leaves the render
+// (the cluster's other renders and the Fleet's exports are not known yet;
+// Directory settles both).
+func ContractOf(cluster, td, render string, services []*v1alpha1.LatticeService) *v1alpha1.ServiceDirectory {
+	mine := names(services)
+	in := func(k string) bool { return mine[k] }
+	c := v1alpha1.InventoryCluster{Name: cluster, TrustDomain: td, Network: cluster, Renders: []string{render}}
+	for _, s := range services {
+		e := Entry(s, cluster, td, render, false, true, in, nil)
+		// Whether it exports is the Fleet's word (settle): record what
+		// an export would bind.
+		e.Waypoint = s.Spec.Workload.Service != nil && len(s.Spec.Workload.Service.Ports) > 0 && v1alpha1.RestrictsInbound(s)
+		c.Services = append(c.Services, e)
+	}
+	sortServices(c.Services)
+	d := newDirectory()
+	d.Spec.Render, d.Spec.Contract = render, true
+	d.Spec.Clusters = []v1alpha1.InventoryCluster{c}
+	return d
+}
+
+func newDirectory() *v1alpha1.ServiceDirectory {
+	return &v1alpha1.ServiceDirectory{
+		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.KindServiceDirectory},
+		ObjectMeta: metav1.ObjectMeta{Name: DirectoryName, Annotations: map[string]string{LocalConfig: "true"}},
+	}
+}
+
+func sortServices(ss []v1alpha1.InventoryService) {
+	slices.SortFunc(ss, func(a, b v1alpha1.InventoryService) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+}
+
+// Directory builds the ServiceDirectory of a defaulted, valid fleet from
+// every render. A service defined by two renders of one cluster is an
+// error (its policies would have two owners). It is a pure function of its
+// input: sorted, no time stamp.
+func Directory(f *v1alpha1.Fleet, renders []Render) (*v1alpha1.ServiceDirectory, []string) {
+	var errs []string
+	d := newDirectory()
+	for _, c := range f.Spec.Clusters {
+		var rs []Render
+		for _, r := range renders {
+			if r.Cluster == c.Name {
+				rs = append(rs, r)
+			}
+		}
+		full := len(rs) > 1
+		owner := map[string]Render{}
+		for _, r := range rs {
+			for _, k := range renderNames(r) {
+				if prev, dup := owner[k]; dup {
+					errs = append(errs, fmt.Sprintf("cluster %s: %s is defined by render %s (%s) and by render %s (%s); each service belongs to one render", c.Name, k, prev.Name, prev.From, r.Name, r.From))
+					continue
+				}
+				owner[k] = r
+			}
+		}
+		inCluster := func(k string) bool { _, ok := owner[k]; return ok }
+		out := v1alpha1.InventoryCluster{Name: c.Name, TrustDomain: c.TrustDomain, Network: c.Network, EastWestGateway: c.EastWestGateway}
+		for _, r := range rs {
+			out.Renders = append(out.Renders, r.Name)
+		}
+		slices.Sort(out.Renders)
+		for _, r := range rs {
+			if r.Services != nil {
+				mine := names(r.Services)
+				in := func(k string) bool { return mine[k] }
+				for _, s := range r.Services {
+					if owner[s.Namespace+"/"+s.Name].Name == r.Name {
+						out.Services = append(out.Services, Entry(s, c.Name, c.TrustDomain, r.Name, Exported(c, s.Namespace, s.Name), full || Exported(c, s.Namespace, s.Name), in, inCluster))
+					}
+				}
+				continue
+			}
+			for _, e := range r.Contract {
+				if owner[e.Namespace+"/"+e.Name].Name == r.Name {
+					out.Services = append(out.Services, settle(e, c, r.Name, full, inCluster))
+				}
+			}
+		}
+		sortServices(out.Services)
+		d.Spec.Clusters = append(d.Spec.Clusters, out)
+	}
+	slices.SortFunc(d.Spec.Clusters, func(a, b v1alpha1.InventoryCluster) int { return cmp.Compare(a.Name, b.Name) })
+	return d, errs
+}
+
+func renderNames(r Render) []string {
+	var out []string
+	for _, s := range r.Services {
+		out = append(out, s.Namespace+"/"+s.Name)
+	}
+	for _, e := range r.Contract {
+		out = append(out, e.Namespace+"/"+e.Name)
+	}
+	return out
+}
+
+// settle turns a contract's entry into the directory's: the Fleet's export,
+// the cluster's trust domain, and what the cluster's other renders decide
+// (Entry with the cluster known gives the same entry from the spec).
+func settle(e v1alpha1.InventoryService, c v1alpha1.FleetCluster, render string, full bool, inCluster func(string) bool) v1alpha1.InventoryService {
+	e.Render, e.Identity = render, Identity(c.TrustDomain, e.Namespace, e.Name)
+	e.Exported = Exported(c, e.Namespace, e.Name)
+	keep := func(ps []v1alpha1.InventoryPeer) []v1alpha1.InventoryPeer {
+		var out []v1alpha1.InventoryPeer
+		for _, p := range ps {
+			if p.Cluster == c.Name && !inCluster(p.Namespace+"/"+p.Name) {
+				continue
+			}
+			out = append(out, p)
+		}
+		return out
+	}
+	e.Outbound = keep(e.Outbound)
+	e.Inbound = keep(e.Inbound)
+	if !full && !e.Exported {
+		e.Ports, e.Inbound, e.AcceptsAnyDeclaredCaller, e.AnyCallerRules = nil, nil, false, nil
+	}
+	if !e.Exported {
+		e.Waypoint = false
+	}
+	return e
+}
+
+// ValidateDirectory checks a directory, a view or a contract as a render
+// or `lattice directory build` reads it.
+func ValidateDirectory(d *v1alpha1.ServiceDirectory) field.ErrorList {
+	errs := validateClusters(d.Spec.Clusters, DirectoryCommand, "directory")
+	cp := field.NewPath("spec", "clusters")
+	for i, c := range d.Spec.Clusters {
+		for j, s := range c.Services {
+			sp := cp.Index(i).Child("services").Index(j)
+			if !slices.Contains(c.Renders, s.Render) {
+				errs = append(errs, field.Invalid(sp.Child("render"), s.Render, "every service of a directory names one of its cluster's renders; run `"+DirectoryCommand+"` instead of editing the directory"))
+			}
+			if want := Identity(c.TrustDomain, s.Namespace, s.Name); s.Identity != "" && s.Identity != want {
+				errs = append(errs, field.Invalid(sp.Child("identity"), s.Identity, "the identity of "+s.Namespace+"/"+s.Name+" on cluster "+c.Name+" is "+want+"; run `"+DirectoryCommand+"` instead of editing the directory"))
+			}
+		}
+	}
+	if d.Spec.Contract && len(d.Spec.Clusters) != 1 {
+		errs = append(errs, field.Invalid(cp, len(d.Spec.Clusters), "a contract is one render of one cluster; write it with `lattice directory contract`"))
+	}
+	return errs
+}
+
+// FromInventory reads a FleetInventory as the directory it is: every
+// cluster one unnamed render.
+func FromInventory(inv *v1alpha1.FleetInventory) *v1alpha1.ServiceDirectory {
+	d := newDirectory()
+	d.ObjectMeta = inv.ObjectMeta
+	d.Spec.Clusters = inv.Spec.Clusters
+	return d
+}
+
+// RenderCheck is what a render learns from comparing the directory with its
+// own services: the render it is, and every way the directory is stale.
+type RenderCheck struct {
+	// Render is the directory's name for this render ("" for a
+	// FleetInventory, or when none of its services is recorded).
+	Render     string
+	Mismatches []Mismatch
+}
+
+// CheckRender compares the directory with one render of cluster. The
+// render is the one spec.render names (a view), or the render most of its
+// services are recorded in. Every own service must be recorded, in this
+// render, with its current contract; every service recorded for this
+// render must be in it. skip are services of the render that failed
+// validation: not compared, and not reported missing. cmd is the command
+// that refreshes the directory.
+func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, services []*v1alpha1.LatticeService, skip map[string]bool, cmd string) RenderCheck {
+	var c *v1alpha1.InventoryCluster
+	var clusterNames []string
+	for i := range d.Spec.Clusters {
+		clusterNames = append(clusterNames, d.Spec.Clusters[i].Name)
+		if d.Spec.Clusters[i].Name == cluster {
+			c = &d.Spec.Clusters[i]
+		}
+	}
+	noun, short := "service directory", "directory"
+	if cmd != DirectoryCommand {
+		noun, short = "fleet inventory", "inventory"
+	}
+	if c == nil {
+		return RenderCheck{Mismatches: []Mismatch{{Field: "spec.cluster.name", Message: fmt.Sprintf("%q is not a cluster of the %s (it has %s); set the Platform's spec.cluster.name to this cluster's name in the Fleet", cluster, noun, strings.Join(clusterNames, ", "))}}}
+	}
+	if c.TrustDomain != trustDomain {
+		return RenderCheck{Mismatches: []Mismatch{{Field: "spec.cluster.trustDomain", Message: fmt.Sprintf("%q, but the fleet gives cluster %s the trust domain %q; principals on the other clusters would not match this cluster's identities. Make the Platform and the Fleet agree", trustDomain, cluster, c.TrustDomain)}}}
+	}
+	recorded := make(map[string]*v1alpha1.InventoryService, len(c.Services))
+	for i := range c.Services {
+		s := &c.Services[i]
+		recorded[s.Namespace+"/"+s.Name] = s
+	}
+	// Which render this is.
+	mine := d.Spec.Render
+	if mine == "" {
+		count := map[string]int{}
+		for _, s := range services {
+			if e := recorded[s.Namespace+"/"+s.Name]; e != nil {
+				count[e.Render]++
+			}
+		}
+		best := -1
+		for _, r := range sorted.Keys(count) {
+			if count[r] > best {
+				mine, best = r, count[r]
+			}
+		}
+	}
+	// A view holds some of the cluster's services; the cluster's list of
+	// renders says whether another render may call them.
+	full := len(c.Renders) > 1
+	where := "cluster " + cluster
+	if mine != "" {
+		where = "render " + mine + " of cluster " + cluster
+	}
+	stale := func(svc, what string) Mismatch {
+		return Mismatch{Service: svc, Message: fmt.Sprintf("the %s is stale for %s (%s); run `%s` and commit the result with the change", noun, where, what, cmd)}
+	}
+	own := names(services)
+	inRender := func(k string) bool { return own[k] || skip[k] }
+	inCluster := func(k string) bool { return inRender(k) || recorded[k] != nil && recorded[k].Render != mine }
+	if !full {
+		inCluster = inRender // one render: the cluster is the render
+	}
+	out := RenderCheck{Render: mine}
+	for _, s := range services {
+		key := s.Namespace + "/" + s.Name
+		have := recorded[key]
+		switch {
+		case have == nil:
+			out.Mismatches = append(out.Mismatches, stale(key, key+" is new"))
+		case have.Render != mine:
+			out.Mismatches = append(out.Mismatches, stale(key, key+" is recorded in render "+have.Render))
+		default:
+			want := Entry(s, cluster, trustDomain, have.Render, have.Exported, full || have.Exported, inRender, inCluster)
+			want.Identity = have.Identity // a FleetInventory records none
+			if diff := Diff(*have, want); diff != "" {
+				out.Mismatches = append(out.Mismatches, stale(key, key+" changed: "+diff))
+			}
+		}
+	}
+	for _, s := range c.Services {
+		if key := s.Namespace + "/" + s.Name; s.Render == mine && !own[key] && !skip[key] {
+			out.Mismatches = append(out.Mismatches, stale("", key+" is in the "+short+" but not in this render"))
+		}
+	}
+	return out
+}
+
+// View is the part of directory d that render (of cluster) needs, with
+// spec.render set. A render of its view derives and reports exactly what a
+// render of the whole directory would, at a cost that grows with its own
+// services and their peers, not with the fleet: the view resolves names
+// the way the graph does (pkg/graph/fleet.go) and keeps
+//
+//   - the render's own services;
+//   - for each peer they declare, the service it resolves to, and as a
+//     stub (name, identity, export; no declarations) every other
+//     candidate that makes it ambiguous or unexported;
+//   - every service that declares one of them outbound and resolves to it
+//     (a caller), with stubs of what its own resolution looks at;
+//   - stubs of the services that share a caller's identity (one trust
+//     domain).
+func View(d *v1alpha1.ServiceDirectory, cluster, render string) *v1alpha1.ServiceDirectory {
+	return NewViews(d).View(cluster, render)
+}
+
+// viewKey is a service of a cluster.
+type viewKey struct {
+	cluster string
+	ref
+}
+
+// Views makes the views of one directory: its index is built once, so
+// every render's view costs its own services and their peers.
+type Views struct {
+	d      *v1alpha1.ServiceDirectory
+	entry  map[viewKey]*v1alpha1.InventoryService
+	byName map[ref][]viewKey // in directory order
+	td     map[string]string
+	// byRender lists each render's own services, in directory order.
+	byRender map[viewKey][]viewKey // key: {cluster, ref{"", render}}
+	// callers lists, per name, the services whose outbound declarations
+	// name it, in directory order.
+	callers map[ref][]viewKey
+}
+
+// NewViews indexes d.
+func NewViews(d *v1alpha1.ServiceDirectory) *Views {
+	v := &Views{d: d, entry: map[viewKey]*v1alpha1.InventoryService{}, byName: map[ref][]viewKey{}, td: map[string]string{},
+		byRender: map[viewKey][]viewKey{}, callers: map[ref][]viewKey{}}
+	for i := range d.Spec.Clusters {
+		c := &d.Spec.Clusters[i]
+		v.td[c.Name] = c.TrustDomain
+		for j := range c.Services {
+			s := &c.Services[j]
+			k := viewKey{c.Name, ref{s.Namespace, s.Name}}
+			v.entry[k] = s
+			v.byName[k.ref] = append(v.byName[k.ref], k)
+			rk := viewKey{c.Name, ref{"", s.Render}}
+			v.byRender[rk] = append(v.byRender[rk], k)
+			for _, p := range s.Outbound {
+				r := ref{p.Namespace, p.Name}
+				if l := v.callers[r]; len(l) == 0 || l[len(l)-1] != k {
+					v.callers[r] = append(l, k)
+				}
+			}
+		}
+	}
+	return v
+}
+
+// View is the view of render of cluster (see the function View).
+func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
+	type key = viewKey
+	full, stub := map[key]bool{}, map[key]bool{}
+	runs := func(c string, r ref) bool { return v.entry[key{c, r}] != nil }
+	own := v.byRender[key{cluster, ref{"", render}}]
+	mine := make(map[ref]bool, len(own))
+	for _, k := range own {
+		mine[k.ref] = true
+		full[k] = true
+	}
+	// What a declaration of from's cluster resolves to.
+	resolve := func(from string, p v1alpha1.InventoryPeer, callee bool) {
+		r := ref{p.Namespace, p.Name}
+		switch {
+		case p.Cluster != "" && p.Cluster != from:
+			if runs(p.Cluster, r) {
+				full[key{p.Cluster, r}] = true
+			}
+			if runs(from, r) {
+				stub[key{from, r}] = true // shadowed
+			}
+		case runs(from, r):
+			full[key{from, r}] = true // the local service wins
+		case p.Cluster == "":
+			var cands []key
+			for _, k := range v.byName[r] {
+				if k.cluster == from {
+					continue
+				}
+				stub[k] = true
+				if !callee || v.entry[k].Exported {
+					cands = append(cands, k)
+				}
+			}
+			if len(cands) == 1 {
+				full[cands[0]] = true
+			}
+		}
+	}
+	for _, k := range own {
+		for _, p := range v.entry[k].Outbound {
+			resolve(cluster, p, true)
+		}
+		for _, p := range v.entry[k].Inbound {
+			resolve(cluster, p, false)
+		}
+	}
+	// Callers: services of other renders that declare one of the render's
+	// services outbound and resolve to it.
+	var callers []key
+	isCaller := map[key]bool{}
+	for _, o := range own {
+		for _, k := range v.callers[o.ref] {
+			if k.cluster == cluster && v.entry[k].Render == render || isCaller[k] {
+				continue
+			}
+			for _, p := range v.entry[k].Outbound {
+				r := ref{p.Namespace, p.Name}
+				if r != o.ref {
+					continue
+				}
+				if p.Cluster == cluster || p.Cluster == "" && (k.cluster == cluster || !runs(k.cluster, r)) {
+					full[k], isCaller[k] = true, true
+					callers = append(callers, k)
+					break
+				}
+			}
+		}
+	}
+	// What the included services' own resolution of a name of this
+	// render looks at, and who shares a caller's identity.
+	for k := range full {
+		if k.cluster == cluster {
+			continue
+		}
+		s := v.entry[k]
+		for _, ps := range [][]v1alpha1.InventoryPeer{s.Outbound, s.Inbound} {
+			for _, p := range ps {
+				r := ref{p.Namespace, p.Name}
+				if !mine[r] || p.Cluster != "" {
+					continue
+				}
+				for _, h := range v.byName[r] {
+					stub[h] = true
+				}
+			}
+		}
+	}
+	for _, k := range callers {
+		for _, h := range v.byName[k.ref] {
+			if v.td[h.cluster] == v.td[k.cluster] {
+				stub[h] = true
+			}
+		}
+	}
+	out := newDirectory()
+	out.Spec.Render = render
+	for _, c := range v.d.Spec.Clusters {
+		vc := c
+		vc.Services = nil
+		for _, s := range c.Services {
+			k := key{c.Name, ref{s.Namespace, s.Name}}
+			switch {
+			case full[k] && c.Name == cluster && s.Render == render:
+				vc.Services = append(vc.Services, s)
+			case full[k]:
+				// Another render's service: only its declarations that
+				// name a service of this render matter here.
+				s.Outbound, s.Inbound = naming(s.Outbound, mine), naming(s.Inbound, mine)
+				vc.Services = append(vc.Services, s)
+			case stub[k]:
+				// A stub: what name resolution reads.
+				vc.Services = append(vc.Services, v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: s.Render, Exported: s.Exported})
+			}
+		}
+		out.Spec.Clusters = append(out.Spec.Clusters, vc)
+	}
+	return out
+}
+
+// ref is a namespace and name, on any cluster.
+type ref struct{ ns, name string }
+
+// naming are the peers named like a service in mine.
+func naming(ps []v1alpha1.InventoryPeer, mine map[ref]bool) []v1alpha1.InventoryPeer {
+	var out []v1alpha1.InventoryPeer
+	for _, p := range ps {
+		if mine[ref{p.Namespace, p.Name}] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// DirectoryChanges lists, one line each, how directory b differs from a.
+func DirectoryChanges(a, b *v1alpha1.ServiceDirectory) []string {
+	wrap := func(d *v1alpha1.ServiceDirectory) *v1alpha1.FleetInventory {
+		return &v1alpha1.FleetInventory{Spec: v1alpha1.FleetInventorySpec{Clusters: d.Spec.Clusters}}
+	}
+	out := Changes(wrap(a), wrap(b))
+	if a.Spec.Render != b.Spec.Render {
+		out = append([]string{fmt.Sprintf("~ render %q -> %q", a.Spec.Render, b.Spec.Render)}, out...)
+	}
+	return out
+}
