@@ -133,7 +133,7 @@ func kustomizationRefs(file string) ([]string, error) {
 		Components []string `json:"components"`
 	}
 	if err := sigsyaml.Unmarshal(data, &k); err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	var out []string
 	for _, r := range append(append(k.Resources, k.Bases...), k.Components...) {

@@ -16,7 +16,6 @@ import (
 
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
-	"sigs.k8s.io/kustomize/kyaml/kio/filters"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/derive"
@@ -113,7 +112,7 @@ func Check(renders []Render) []Problem {
 				identities.add(cluster+"\x00"+m.Namespace+"/"+m.Spec.ServiceAccount,
 					emitter{root: r.Root, what: "MeshMember " + m.Namespace + "/" + m.Name, at: where(it)})
 				continue
-			case group == v1alpha1.Group || n.GetAnnotations()[filters.LocalConfigAnnotation] == "true":
+			case group == v1alpha1.Group || n.GetAnnotations()[krm.LocalConfigAnnotation] == "true":
 				continue // rendered to nothing
 			case n.GetKind() == "Kustomization" || n.GetKind() == "Kptfile":
 				continue

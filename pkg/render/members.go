@@ -3,9 +3,6 @@ package render
 import (
 	"path"
 
-	"sigs.k8s.io/kustomize/kyaml/kio/filters"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
 	"github.com/lattice-dev/lattice/pkg/krm"
@@ -79,22 +76,8 @@ func (r *renderer) markMembers(keep bool) {
 		return
 	}
 	for _, it := range r.memberItems {
-		if err := it.Node.PipeE(yaml.SetAnnotation(filters.LocalConfigAnnotation, "true")); err != nil {
-			continue
-		}
-		if v, err := it.Node.Pipe(yaml.Lookup("metadata", "annotations", filters.LocalConfigAnnotation)); err == nil && v != nil {
-			v.YNode().Style = yaml.DoubleQuotedStyle
-		}
+		_ = krm.MarkLocalConfig(it)
 	}
-}
-
-// nodeRef is the result reference of a finding's node: its LatticeService,
-// or the item of a MeshMember.
-func nodeRef(n *graph.Node, src krm.Item) *yaml.ResourceIdentifier {
-	if n != nil && n.Service != nil {
-		return ref(n.Service)
-	}
-	return refFromItem(src)
 }
 
 // findingPath is the field of a finding's declaration: the resource of a

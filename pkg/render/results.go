@@ -350,3 +350,12 @@ func (o *Output) Summary() map[string][]derive.Derived {
 	}
 	return by
 }
+
+// nodeRef is the result reference of a finding's node: its LatticeService,
+// or the item of a MeshMember.
+func nodeRef(n *graph.Node, src krm.Item) *yaml.ResourceIdentifier {
+	if n != nil && n.Service != nil {
+		return ref(n.Service)
+	}
+	return refFromItem(src)
+}
