@@ -18,7 +18,7 @@ import (
 func init() { commands = append(commands, checkCmd) }
 
 func checkCmd(_ io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	var discover, roots bool
+	var discover, roots, all bool
 	cmd := &cobra.Command{
 		Use:   "check DIR|FILE...",
 		Short: "Validate LatticeServices and their agreements without writing any output",
@@ -40,12 +40,22 @@ that holds a Platform (one Argo CD app, Flux Kustomization or cluster), without 
 nested in it. A team monorepo or a fleet repository (one directory per cluster) is then
 one command; without any Platform the directories are one render, as without --roots.
 
+--all checks a whole repository or fleet: every render root under the paths (each
+kustomization no other one includes, each top kpt package) is rendered on its own, and
+then the renders are compared: an object two renders of one cluster would both apply, a
+hostname two renders claim, a workload declared in two renders, is an error naming both
+renders with file and line (docs/ownership.md).
+
 ` + "`lattice check`" + ` also runs as a pre-commit hook (docs/pre-commit.md).`,
 		Example: `  lattice check .
   lattice check services/ platform.yaml
-  lattice check --roots .`,
+  lattice check --roots .
+  lattice check --all .`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if all && !discover {
+				return checkAll(args, stdout)
+			}
 			if roots && !discover {
 				return checkRoots(args, stdout)
 			}
@@ -78,6 +88,7 @@ one command; without any Platform the directories are one render, as without --r
 	}
 	cmd.Flags().BoolVar(&discover, "discover", false, "only list the files that define LatticeServices or the Platform")
 	cmd.Flags().BoolVar(&roots, "roots", false, "check each directory holding a Platform as a render of its own")
+	cmd.Flags().BoolVar(&all, "all", false, "check every render root under the paths, and that no two renders emit one object")
 	return cmd
 }
 

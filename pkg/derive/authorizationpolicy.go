@@ -105,7 +105,13 @@ func callerPrincipal(g *graph.Graph, localTD string, caller graph.Ref) string {
 			td = remote
 		}
 	}
-	return Principal(td, caller.Namespace, caller.Name)
+	sa := caller.Name
+	if g.HasMembers() && caller.Cluster == "" {
+		if n := g.Node(caller); n != nil {
+			sa = n.ServiceAccount() // a MeshMember's own account
+		}
+	}
+	return Principal(td, caller.Namespace, sa)
 }
 
 // allowRule admits principals on ports.

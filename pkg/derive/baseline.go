@@ -10,9 +10,11 @@ import (
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 )
 
-// baseline is the cluster's default-deny (reference §2.16), emitted once
-// per render when the platform asks for it: without it, a service no policy
-// selects accepts every caller. In Istio's root namespace:
+// baseline is the cluster's default-deny (reference §2.16), emitted when
+// the platform asks for it, with or without services: one render per
+// cluster owns it (the platform team's; docs/ownership.md), and its
+// annotation names the Platform field, not the services it protects.
+// Without it, a service no policy selects accepts every caller. In Istio's root namespace:
 //
 //   - PeerAuthentication default: STRICT mTLS, so no plaintext caller
 //     reaches a meshed pod without an identity;
@@ -40,9 +42,6 @@ func baseline(in SharedInput) []Derived {
 	for _, n := range in.Graph.Nodes() {
 		sources = append(sources, n.Ref.String())
 	}
-	if len(sources) == 0 {
-		return nil
-	}
 	root := in.Platform.Spec.Mesh.RootNamespace
 	pa := &istiosecurityv1.PeerAuthentication{
 		ObjectMeta: sharedMeta("default", root),
@@ -57,7 +56,7 @@ func baseline(in SharedInput) []Derived {
 	}
 	var out []Derived
 	for _, obj := range objs {
-		out = append(out, Derived{Object: obj, Sources: sources, Reason: "Platform spec.mesh.baseline"})
+		out = append(out, Derived{Object: obj, Sources: sources, Owner: "Platform spec.mesh.baseline", Reason: "Platform spec.mesh.baseline"})
 	}
 	return out
 }

@@ -29,10 +29,10 @@ func TestBaseline(t *testing.T) {
 		wp.Spec.TargetRefs = []*typev1beta1.PolicyTargetReference{{Group: "gateway.networking.k8s.io", Kind: "GatewayClass", Name: "istio-waypoint"}}
 		return []Object{pa, ap(meta("mesh-default-deny", root)), wp}
 	}
-	derived := func(objs []Object) []Derived {
+	derived := func(objs []Object, sources ...string) []Derived {
 		var out []Derived
 		for _, o := range objs {
-			out = append(out, Derived{Object: o, Sources: []string{"a/x", "b/y"}, Reason: "Platform spec.mesh.baseline"})
+			out = append(out, Derived{Object: o, Sources: sources, Owner: "Platform spec.mesh.baseline", Reason: "Platform spec.mesh.baseline"})
 		}
 		return out
 	}
@@ -46,21 +46,22 @@ func TestBaseline(t *testing.T) {
 			reason:   "STRICT mTLS, an allow-nothing policy on every workload and one on every waypoint, in the root namespace, sourced from every service",
 			platform: func(s *v1alpha1.PlatformSpec) { s.Mesh.Baseline = true },
 			services: []*v1alpha1.LatticeService{meshService("b/y", nil, nil), meshService("a/x", nil, nil)},
-			want:     derived(objects("istio-system")),
+			want:     derived(objects("istio-system"), "a/x", "b/y"),
 		},
 		"root namespace": {
 			reason:   "the objects go to Platform spec.mesh.rootNamespace",
 			platform: func(s *v1alpha1.PlatformSpec) { s.Mesh.Baseline, s.Mesh.RootNamespace = true, "mesh-root" },
 			services: []*v1alpha1.LatticeService{meshService("a/x", nil, nil), meshService("b/y", nil, nil)},
-			want:     derived(objects("mesh-root")),
+			want:     derived(objects("mesh-root"), "a/x", "b/y"),
 		},
 		"off": {
 			reason:   "without spec.mesh.baseline nothing is emitted",
 			services: []*v1alpha1.LatticeService{meshService("a/x", nil, nil)},
 		},
 		"no services": {
-			reason:   "a render without services emits no baseline (nothing would own it)",
+			reason:   "the render with spec.mesh.baseline owns the baseline, services or not",
 			platform: func(s *v1alpha1.PlatformSpec) { s.Mesh.Baseline = true },
+			want:     derived(objects("istio-system")),
 		},
 	}
 	for name, tc := range cases {

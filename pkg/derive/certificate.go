@@ -7,8 +7,8 @@ import (
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 )
 
-// certificate is the seed's Certificate: <svc>-tls in the gateway
-// namespace, where the Secret must be for the ListenerSet to use it without
+// certificate is the seed's Certificate, named <ns>-<svc>-tls in the
+// gateway namespace (one owner per object in a shared namespace), where the Secret must be for the ListenerSet to use it without
 // a ReferenceGrant, signed by the ingress's issuer or the Platform default.
 // Validation has already rejected issuers the Platform does not declare: a
 // Certificate naming an unknown issuer would stay pending forever.

@@ -14,10 +14,10 @@ func TestCertificate(t *testing.T) {
 	cert := func(ns, issuer, kind string) *cmv1.Certificate {
 		return &cmv1.Certificate{
 			TypeMeta: metav1.TypeMeta{APIVersion: "cert-manager.io/v1", Kind: "Certificate"},
-			ObjectMeta: metav1.ObjectMeta{Name: "web-tls", Namespace: ns, Labels: Labels("web"),
+			ObjectMeta: metav1.ObjectMeta{Name: "shop-web-tls", Namespace: ns, Labels: Labels("web"),
 				Annotations: map[string]string{AnnotationWave: WaveCertificate}},
 			Spec: cmv1.CertificateSpec{
-				SecretName: "web-tls",
+				SecretName: "shop-web-tls",
 				IssuerRef:  cmmeta.IssuerReference{Name: issuer, Kind: kind},
 				DNSNames:   []string{"web.example.com"},
 			},
@@ -31,7 +31,7 @@ func TestCertificate(t *testing.T) {
 		want     *cmv1.Certificate
 	}{
 		"default issuer": {
-			reason:  "<svc>-tls in the gateway namespace (where the ListenerSet can use its Secret), for the hostname, from the Platform's default issuer",
+			reason:  "<ns>-<svc>-tls in the gateway namespace (where the ListenerSet can use its Secret), for the hostname, from the Platform's default issuer",
 			ingress: ingress,
 			want:    cert("gateway-system", "letsencrypt-prod", "ClusterIssuer"),
 		},

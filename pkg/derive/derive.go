@@ -7,6 +7,7 @@ package derive
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,8 +37,14 @@ type Object = kinds.Object
 type Derived struct {
 	Object Object
 	// Sources are the "namespace/name" of the services that produced it;
-	// namespace-shared objects (a waypoint) list several.
+	// namespace-shared objects (a waypoint) list several, or none.
 	Sources []string
+	// Owner, for an object that is not one service's (a namespace's
+	// waypoint, the cluster baseline), names what owns it instead:
+	// "Namespace <ns>", "Platform spec.mesh.baseline". It is the object's
+	// lattice.dev/derived-from annotation, which must not grow with the
+	// number of services (docs/ownership.md).
+	Owner string
 	// Reason is the spec field that produced the object, for `lattice explain`.
 	Reason string
 }
@@ -107,6 +114,26 @@ func Service(in Input) ([]Derived, field.ErrorList) {
 	errs = append(append(errs, merrs...), eerrs...)
 	return out, append(errs, setTypeMeta(out)...)
 }
+
+// SourceAnnotation is the lattice.dev/derived-from value of d: the one
+// service that derived it, or its Owner. Its length never depends on how
+// many services share the object.
+func SourceAnnotation(d Derived) string {
+	if d.Owner != "" || len(d.Sources) == 0 {
+		return d.Owner
+	}
+	if len(d.Sources) == 1 {
+		return d.Sources[0]
+	}
+	return strconv.Itoa(len(d.Sources)) + " services"
+}
+
+// RemoteOwner is the Owner of what routes to a service of another cluster
+// (stubs, routes): it names that service, not its callers.
+func RemoteOwner(to graph.Ref) string { return "remote service " + to.String() }
+
+// NamespaceOwner is the Owner of a namespace's shared objects.
+func NamespaceOwner(ns string) string { return "Namespace " + ns }
 
 // Hash is the first 8 hex characters of SHA-256 over parts joined by "/":
 // the reference's recipe for names that must be stable and short.

@@ -40,7 +40,7 @@ func TestServiceDerivesAll(t *testing.T) {
 		"Deployment shop/web",
 		"Service shop/web",
 		"AuthorizationPolicy shop/allow-to-" + Hash("shop", "web"),
-		"Certificate gateway-system/web-tls",
+		"Certificate gateway-system/shop-web-tls",
 		"ListenerSet gateway-system/shop-web",
 		"HTTPRoute shop/web",
 	}

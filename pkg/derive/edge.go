@@ -6,7 +6,7 @@ package derive
 // lattice derives, per service with an ingress:
 //
 //	terminate (default)                    passthrough
-//	Certificate   <gw-ns>/<svc>-tls        -
+//	Certificate   <gw-ns>/<ns>-<svc>-tls   -
 //	ListenerSet   <gw-ns>/<ns>-<svc>       ListenerSet <gw-ns>/<ns>-<svc>
 //	              listener "https"                     listener "tls"
 //	HTTPRoute     <ns>/<svc>               TLSRoute    <ns>/<svc>
@@ -22,10 +22,14 @@ package derive
 // listener's allowedRoutes (scoped to the owning namespace), not through a
 // ReferenceGrant. So no ReferenceGrant is derived: none would be used.
 //
-// Objects lattice names itself in the gateway namespace carry the service's
-// namespace (<ns>-<svc>) because services of every namespace share it; the
-// Certificate keeps the seed's <svc>-tls, and checkEdge rejects two services
-// whose gateway-namespace objects would collide.
+// Every object in the gateway namespace carries its owner, the service's
+// namespace and name (<ns>-<svc>), because services of every namespace and
+// of every render share that namespace (docs/ownership.md). The seed's
+// Certificate <svc>-tls is <ns>-<svc>-tls for that reason: two teams each
+// running a service "api" would otherwise write one Certificate and read
+// one Secret. checkEdge rejects the remaining ambiguity in one render
+// (namespace a-b service c and namespace a service b-c); `lattice check
+// --all` across renders.
 
 import (
 	"fmt"
@@ -148,8 +152,8 @@ type EdgeNames struct {
 func EdgeObjectNames(namespace, name string) EdgeNames {
 	owner := namespace + "-" + name
 	return EdgeNames{
-		Certificate: name + "-tls", // the seed's name
-		Secret:      name + "-tls",
+		Certificate: owner + "-tls", // the seed's <svc>-tls, with its owner
+		Secret:      owner + "-tls",
 		ListenerSet: owner,
 		JWT:         owner + "-jwt",
 	}

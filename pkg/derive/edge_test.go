@@ -22,7 +22,7 @@ func TestEdge(t *testing.T) {
 			reason:  "terminate: Certificate and ListenerSet in the gateway namespace, HTTPRoute in the service's",
 			ingress: &v1alpha1.IngressSpec{Hostname: "web.example.com"},
 			want: []string{
-				"Certificate gateway-system/web-tls (spec.ingress.hostname)",
+				"Certificate gateway-system/shop-web-tls (spec.ingress.hostname)",
 				"ListenerSet gateway-system/shop-web (spec.ingress.hostname)",
 				"HTTPRoute shop/web (spec.ingress.paths)",
 			},
@@ -31,7 +31,7 @@ func TestEdge(t *testing.T) {
 			reason:  "jwt adds the gateway's RequestAuthentication and DENY policy, in the gateway namespace",
 			ingress: &v1alpha1.IngressSpec{Hostname: "web.example.com", JWT: jwt},
 			want: []string{
-				"Certificate gateway-system/web-tls (spec.ingress.hostname)",
+				"Certificate gateway-system/shop-web-tls (spec.ingress.hostname)",
 				"ListenerSet gateway-system/shop-web (spec.ingress.hostname)",
 				"HTTPRoute shop/web (spec.ingress.paths)",
 				"RequestAuthentication gateway-system/shop-web-jwt (spec.ingress.jwt)",
@@ -88,11 +88,9 @@ func TestCheckEdge(t *testing.T) {
 			want: []Problem{{Source: "b/api", Field: "spec.ingress.hostname", Message: "a/web and b/api both claim hostname shop.example.com and path /; " +
 				"a hostname belongs to one service, which owns its certificate and gateway listener: pick another hostname, or serve these paths from a/web"}},
 		},
-		"certificate name": {
-			reason:   "<svc>-tls ignores the namespace (the seed's name): two services named alike in different namespaces would share one Certificate",
+		"same name, two namespaces": {
+			reason:   "<ns>-<svc>-tls carries the namespace: two services named alike in different namespaces get distinct Certificates",
 			services: []*v1alpha1.LatticeService{service("a/web", ports, ing("a.example.com")), service("b/web", ports, ing("b.example.com"))},
-			want: []Problem{{Source: "b/web", Field: "metadata.name", Message: "a/web and b/web would both derive Certificate gateway-system/web-tls in the shared gateway namespace; " +
-				"rename one of the services (edge objects there are named after the service)"}},
 		},
 	}
 	for name, tc := range cases {

@@ -33,7 +33,7 @@ func TestListenerSet(t *testing.T) {
 	https := gwv1.ListenerEntry{
 		Name: "https", Hostname: ptr(gwv1.Hostname("web.example.com")), Port: 443, Protocol: gwv1.HTTPSProtocolType,
 		TLS: &gwv1.ListenerTLSConfig{Mode: ptr(gwv1.TLSModeTerminate),
-			CertificateRefs: []gwv1.SecretObjectReference{{Kind: ptr(gwv1.Kind("Secret")), Name: "web-tls"}}},
+			CertificateRefs: []gwv1.SecretObjectReference{{Kind: ptr(gwv1.Kind("Secret")), Name: "shop-web-tls"}}},
 		AllowedRoutes: allowed("HTTPRoute"),
 	}
 	tls := gwv1.ListenerEntry{
@@ -48,7 +48,7 @@ func TestListenerSet(t *testing.T) {
 		want     *gwv1.ListenerSet
 	}{
 		"terminate": {
-			reason: "one HTTPS listener on 443 for the hostname, terminating with <svc>-tls, accepting HTTPRoutes from the service's namespace only",
+			reason: "one HTTPS listener on 443 for the hostname, terminating with <ns>-<svc>-tls, accepting HTTPRoutes from the service's namespace only",
 			want:   set("platform-gateway", "gateway-system", https),
 		},
 		"passthrough": {

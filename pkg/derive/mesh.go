@@ -48,6 +48,10 @@ const (
 	LabelWaypointFor   = "istio.io/waypoint-for"
 	LabelGatewayName   = "gateway.networking.k8s.io/gateway-name"
 	WaypointClass      = "istio-waypoint"
+	// AnnotationWaypoint on a Namespace asks the render that holds it for
+	// the namespace's waypoint even when none of its own services needs
+	// one (services of other renders in the namespace do).
+	AnnotationWaypoint = "lattice.dev/waypoint"
 	hbonePort          = 15008
 )
 
@@ -56,16 +60,24 @@ const (
 // egress grants.
 func Mesh(in Input) ([]Derived, field.ErrorList) {
 	out := inboundPolicies(in)
-	out = append(out, egressPolicies(in)...)
+	out = append(out, egressObjects(in)...)
 	return out, nil
 }
 
-// sharedMesh derives the cluster baseline and, per namespace, the waypoint,
-// the ServiceEntries and (when the platform manages them) the Namespace.
+// sharedMesh derives the cluster baseline and, per namespace this render
+// owns, the waypoint and (when the platform manages them) the Namespace.
 func sharedMesh(in SharedInput) []Derived {
 	out := baseline(in)
 	byNS := servicesByNamespace(in.Graph)
 	nss := sorted.Keys(byNS)
+	// A Namespace that asks for its waypoint may hold none of this
+	// render's services.
+	for ns := range in.Waypoints {
+		if _, ok := byNS[ns]; !ok && in.Namespaces[ns] {
+			nss = append(nss, ns)
+		}
+	}
+	slices.Sort(nss)
 	// Callers of remote callees bound to a waypoint use the waypoint of
 	// the callee's namespace on this cluster (stub.go).
 	remoteUsers := stubWaypointUsers(in)
@@ -74,22 +86,16 @@ func sharedMesh(in SharedInput) []Derived {
 	par.For(len(nss), func(i int) {
 		ns, nodes := nss[i], byNS[nss[i]]
 		d := namespace(in, ns, nodes)
-		entries := serviceEntries(ns, nodes)
-		var users []string
-		for _, n := range nodes {
-			if l7(in.Graph, n) || len(egressOf(n.Service)) > 0 {
-				users = append(users, n.Ref.String())
-			}
-		}
+		users := waypointUsers(in.Graph, nodes)
 		if extra := remoteUsers[ns]; len(extra) > 0 {
 			users = append(users, extra...)
 			slices.Sort(users)
 			users = slices.Compact(users)
 		}
-		if len(users) > 0 {
+		if in.ownsNamespace(ns) && (in.Waypoints[ns] || len(users) > 0) {
 			d = append(d, waypoint(ns, users)...)
 		}
-		per[i] = append(d, entries...)
+		per[i] = d
 	})
 	for _, d := range per {
 		out = append(out, d...)
@@ -101,13 +107,35 @@ func sharedMesh(in SharedInput) []Derived {
 			obj := &corev1.Namespace{
 				ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{LabelManagedBy: ManagedBy, LabelDataplaneMode: DataplaneAmbient}},
 			}
-			out = append(out, Derived{Object: obj, Sources: stubNS[ns], Reason: "Platform spec.mesh.manageNamespaces"})
+			out = append(out, Derived{Object: obj, Sources: stubNS[ns], Owner: "Platform spec.mesh.manageNamespaces", Reason: "Platform spec.mesh.manageNamespaces"})
 		}
-		if users := remoteUsers[ns]; len(users) > 0 {
+		// The namespace's owner emits its waypoint (a Namespace asking for
+		// one was handled with the others above).
+		if users := remoteUsers[ns]; len(users) > 0 && in.ownsNamespace(ns) && !(in.Waypoints[ns] && in.Namespaces[ns]) {
 			out = append(out, waypoint(ns, users)...)
 		}
 	}
 	return out
+}
+
+// ownsNamespace reports whether this render owns the namespace's shared
+// objects (its waypoint): it holds the Namespace, or emits it. A Namespace
+// is applied by one render, so one render owns each namespace
+// (docs/ownership.md); a namespace no render holds has no lattice waypoint.
+func (in SharedInput) ownsNamespace(ns string) bool {
+	return in.Namespaces[ns] || in.Platform.Spec.Mesh.ManageNamespaces
+}
+
+// waypointUsers are the services that need the namespace waypoint: those
+// with callers restricted by L7 rules, and those with external endpoints.
+func waypointUsers(g *graph.Graph, nodes []*graph.Node) []string {
+	var users []string
+	for _, n := range nodes {
+		if l7(g, n) || len(egressOf(n.Service)) > 0 {
+			users = append(users, n.Ref.String())
+		}
+	}
+	return users
 }
 
 // checkMesh reports what would make the mesh output wrong or misleading:
@@ -134,9 +162,15 @@ func checkMesh(in SharedInput) []Problem {
 			ps = append(ps, udpPorts(n)...)
 			ps = append(ps, opaquePorts(in.Graph, n)...)
 		}
-		if !in.Namespaces[ns] && !in.Platform.Spec.Mesh.ManageNamespaces {
+		if !in.ownsNamespace(ns) {
 			ps = append(ps, Problem{Source: nodes[0].Ref.String(), Field: "metadata.namespace", Warning: true,
 				Message: fmt.Sprintf("namespace %s is not in this render, so lattice cannot label it %s: %s; until it is, its pods are outside the mesh and none of their policies are enforced. Add the Namespace, or set Platform spec.mesh.manageNamespaces: true", ns, LabelDataplaneMode, DataplaneAmbient)})
+			if users := waypointUsers(in.Graph, nodes); len(users) > 0 {
+				wp := waypointName(ns)
+				ps = append(ps, Problem{Source: users[0], Field: "metadata.namespace", Warning: true,
+					Message: fmt.Sprintf("%s needs the waypoint %s/%s (L7 rules or external endpoints), which only the render that holds Namespace %s emits: a namespace-level object has one owner (docs/ownership.md). In that render, annotate the Namespace %s: \"true\" if none of its services needs the waypoint; until it exists, callers restricted by L7 rules are denied and egress policies are not enforced",
+						strings.Join(users, ", "), ns, wp, ns, AnnotationWaypoint)})
+			}
 		}
 		per[i] = append(ps, egressConflicts(nodes)...)
 	})

@@ -35,10 +35,10 @@ func TestSharedMesh(t *testing.T) {
 			want:       []string{"Gateway p/p-waypoint", "AuthorizationPolicy p/allow-to-waypoint"},
 		},
 		"egress": {
-			reason:     "an external endpoint comes with its entry and the waypoint",
+			reason:     "an external endpoint comes with the waypoint (its ServiceEntry is the service's own)",
 			namespaces: map[string]bool{"p": true},
 			services:   []*v1alpha1.LatticeService{meshService("p/api", nil, map[string]v1alpha1.Resource{"stripe": stripe})},
-			want:       []string{"Gateway p/p-waypoint", "AuthorizationPolicy p/allow-to-waypoint", "ServiceEntry p/se-auto-5ddd7ddd"},
+			want:       []string{"Gateway p/p-waypoint", "AuthorizationPolicy p/allow-to-waypoint"},
 		},
 		"baseline and namespaces": {
 			reason: "the baseline lands in the root namespace; an absent namespace is emitted when managed",

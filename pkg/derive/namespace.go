@@ -42,5 +42,5 @@ func namespace(in SharedInput, ns string, nodes []*graph.Node) []Derived {
 	for _, n := range nodes {
 		sources = append(sources, n.Ref.String())
 	}
-	return []Derived{{Object: obj, Sources: sources, Reason: "Platform spec.mesh.manageNamespaces"}}
+	return []Derived{{Object: obj, Sources: sources, Owner: "Platform spec.mesh.manageNamespaces", Reason: "Platform spec.mesh.manageNamespaces"}}
 }

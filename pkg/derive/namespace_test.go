@@ -24,7 +24,7 @@ func TestNamespace(t *testing.T) {
 		"managed": {
 			reason: "a namespace holding services, missing from the input, is emitted enrolled in ambient when the platform manages namespaces",
 			manage: true,
-			want:   []Derived{{Object: enrolled, Sources: []string{"shop/a", "shop/b"}, Reason: "Platform spec.mesh.manageNamespaces"}},
+			want:   []Derived{{Object: enrolled, Sources: []string{"shop/a", "shop/b"}, Owner: "Platform spec.mesh.manageNamespaces", Reason: "Platform spec.mesh.manageNamespaces"}},
 		},
 		"in the input": {
 			reason:  "a Namespace in the input is labelled by the renderer, not emitted again",

@@ -163,8 +163,8 @@ func sidecarRoutes(in SharedInput) []Derived {
 
 		src := callers[k]
 		out = append(out,
-			Derived{Object: se, Sources: src, Reason: "spec.workload.resources"},
-			Derived{Object: dr, Sources: src, Reason: "spec.workload.resources"})
+			Derived{Object: se, Sources: src, Owner: RemoteOwner(k.to), Reason: "spec.workload.resources"},
+			Derived{Object: dr, Sources: src, Owner: RemoteOwner(k.to), Reason: "spec.workload.resources"})
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	networkingv1 "istio.io/api/networking/v1"
 	typev1beta1 "istio.io/api/type/v1beta1"
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/graph"
@@ -18,14 +19,26 @@ import (
 )
 
 // External egress (reference §2.13.4) is unilateral: the outside cannot
-// consent, so declaring the endpoint is the agreement. Per namespace and
-// host one ServiceEntry se-auto-<H(ns/host)> routes the host through the
-// namespace waypoint; per service and host allow-fqdn-<H(ns/name/host)>
-// admits the declaring service only, on its declared ports. Differences
-// from the reference: wildcard hosts resolve NONE (Istio rejects DNS
-// resolution for them), IP hosts carry the address so traffic to the IP
-// matches the entry, and entries are exported to their own namespace only,
-// so one namespace's entry cannot route (or block) another's traffic.
+// consent, so declaring the endpoint is the agreement. Per service and host
+// one ServiceEntry <svc>-egress-<H(ns/svc/host)> routes the host through
+// the namespace waypoint, and allow-fqdn-<H(ns/svc/host)> admits the
+// declaring service only, on its declared ports.
+//
+// Per service, not per namespace (the reference's se-auto-<H(ns/host)>
+// merged every service's ports): a namespace is shared by several renders,
+// and an entry merging their ports would be emitted by each of them with
+// different content (docs/ownership.md). Istio merges entries of one
+// namespace that name the same host when their exportTo, labels and
+// resolution agree, so entries of one host carry identical labels (no
+// per-service name label) and resolution follows from the host alone;
+// egressConflicts (one render) and `lattice check --all` (every render)
+// reject two protocols on one host and port.
+//
+// Differences from the reference: wildcard hosts resolve NONE (Istio
+// rejects DNS resolution for them), IP hosts carry the address so traffic
+// to the IP matches the entry, and entries are exported to their own
+// namespace only, so one namespace's entry cannot route (or block)
+// another's traffic.
 
 // egress is one declared external endpoint.
 type egress struct {
@@ -78,84 +91,82 @@ func seProtocol(ep v1alpha1.Endpoint) string {
 	return "TCP"
 }
 
-func seName(ns, host string) string { return "se-auto-" + Hash(ns, host) }
+// seName names the service's ServiceEntry for host.
+func seName(ns, svc, host string) string { return DNSLabel(svc + "-egress-" + Hash(ns, svc, host)) }
 
-// egressPolicies admits the service to each host it declares.
-func egressPolicies(in Input) []Derived {
+// egressObjects emits, per host the service declares, its ServiceEntry and
+// the policy that admits the service to it.
+func egressObjects(in Input) []Derived {
 	s := in.Service
-	ports := map[string][]string{}
-	for _, e := range egressOf(s) {
-		if p := strconv.Itoa(int(e.port)); !slices.Contains(ports[e.host], p) {
-			ports[e.host] = append(ports[e.host], p)
+	eps := egressOf(s)
+	if len(eps) == 0 {
+		return nil
+	}
+	type entry struct {
+		ports []int32
+		proto map[int32]string
+	}
+	hosts := map[string]*entry{}
+	for _, e := range eps {
+		en := hosts[e.host]
+		if en == nil {
+			en = &entry{proto: map[int32]string{}}
+			hosts[e.host] = en
+		}
+		if _, ok := en.proto[e.port]; !ok {
+			en.ports = append(en.ports, e.port) // sorted: egressOf sorts by host and port
+			en.proto[e.port] = e.protocol       // a conflict is an error from egressConflicts
 		}
 	}
 	me := Principal(in.Platform.Spec.Cluster.TrustDomain, s.Namespace, s.Name)
 	var out []Derived
-	for _, host := range sorted.Keys(ports) {
-		ref := &typev1beta1.PolicyTargetReference{Group: "networking.istio.io", Kind: "ServiceEntry", Name: seName(s.Namespace, host)}
-		ap := targetPolicy(in.Meta("allow-fqdn-"+Hash(s.Namespace, s.Name, host)), ref, allowRule([]string{me}, ports[host]))
+	for _, host := range sorted.Keys(hosts) {
+		en := hosts[host]
+		name := seName(s.Namespace, s.Name, host)
+		out = append(out, Derived{Object: serviceEntry(name, s.Namespace, host, en.ports, en.proto), Sources: in.sources(), Reason: "spec.workload.resources"})
+		var ports []string
+		for _, p := range en.ports {
+			ports = append(ports, strconv.Itoa(int(p)))
+		}
+		ref := &typev1beta1.PolicyTargetReference{Group: "networking.istio.io", Kind: "ServiceEntry", Name: name}
+		ap := targetPolicy(in.Meta("allow-fqdn-"+Hash(s.Namespace, s.Name, host)), ref, allowRule([]string{me}, ports))
 		out = append(out, Derived{Object: ap, Sources: in.sources(), Reason: "spec.workload.resources"})
 	}
 	return out
 }
 
-// serviceEntries emits one entry per host the namespace's services declare,
-// with the union of their ports.
-func serviceEntries(ns string, nodes []*graph.Node) []Derived {
-	type entry struct {
-		ports   map[int32]string
-		sources []string
+// serviceEntry routes host through the namespace waypoint. Its labels are
+// the same for every service declaring host (see above).
+func serviceEntry(name, ns, host string, ports []int32, proto map[int32]string) *istionetworkingv1.ServiceEntry {
+	se := &istionetworkingv1.ServiceEntry{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
+			Labels: map[string]string{LabelManagedBy: ManagedBy, LabelUseWaypoint: waypointName(ns)}},
 	}
-	hosts := map[string]*entry{}
-	for _, n := range nodes {
-		for _, e := range egressOf(n.Service) {
-			en := hosts[e.host]
-			if en == nil {
-				en = &entry{ports: map[int32]string{}}
-				hosts[e.host] = en
-			}
-			if _, ok := en.ports[e.port]; !ok {
-				en.ports[e.port] = e.protocol // a conflict is an error from egressConflicts
-			}
-			if src := n.Ref.String(); !slices.Contains(en.sources, src) {
-				en.sources = append(en.sources, src)
-			}
-		}
+	spec := &se.Spec
+	spec.Hosts = []string{host}
+	spec.ExportTo = []string{"."}
+	spec.Location = networkingv1.ServiceEntry_MESH_EXTERNAL
+	switch {
+	case net.ParseIP(host) != nil:
+		spec.Hosts = []string{"ip-" + strings.NewReplacer(".", "-", ":", "-").Replace(host) + ".svc.external"}
+		spec.Addresses = []string{host}
+		spec.Endpoints = []*networkingv1.WorkloadEntry{{Address: host}}
+		spec.Resolution = networkingv1.ServiceEntry_STATIC
+	case strings.HasPrefix(host, "*."):
+		spec.Resolution = networkingv1.ServiceEntry_NONE
+	default:
+		spec.Resolution = networkingv1.ServiceEntry_DNS
 	}
-	var out []Derived
-	for _, host := range sorted.Keys(hosts) {
-		en := hosts[host]
-		meta := sharedMeta(seName(ns, host), ns)
-		meta.Labels[LabelUseWaypoint] = waypointName(ns)
-		se := &istionetworkingv1.ServiceEntry{
-			ObjectMeta: meta,
-		}
-		spec := &se.Spec
-		spec.Hosts = []string{host}
-		spec.ExportTo = []string{"."}
-		spec.Location = networkingv1.ServiceEntry_MESH_EXTERNAL
-		switch {
-		case net.ParseIP(host) != nil:
-			spec.Hosts = []string{"ip-" + strings.NewReplacer(".", "-", ":", "-").Replace(host) + ".svc.external"}
-			spec.Addresses = []string{host}
-			spec.Endpoints = []*networkingv1.WorkloadEntry{{Address: host}}
-			spec.Resolution = networkingv1.ServiceEntry_STATIC
-		case strings.HasPrefix(host, "*."):
-			spec.Resolution = networkingv1.ServiceEntry_NONE
-		default:
-			spec.Resolution = networkingv1.ServiceEntry_DNS
-		}
-		for _, port := range sorted.Keys(en.ports) {
-			proto := en.ports[port]
-			spec.Ports = append(spec.Ports, &networkingv1.ServicePort{Number: uint32(port), Protocol: proto, Name: strings.ToLower(proto) + "-" + strconv.Itoa(int(port))})
-		}
-		out = append(out, Derived{Object: se, Sources: en.sources, Reason: "spec.workload.resources"})
+	for _, port := range ports {
+		p := proto[port]
+		spec.Ports = append(spec.Ports, &networkingv1.ServicePort{Number: uint32(port), Protocol: p, Name: strings.ToLower(p) + "-" + strconv.Itoa(int(port))})
 	}
-	return out
+	return se
 }
 
-// egressConflicts: one ServiceEntry port has one protocol, so two services
-// of a namespace must agree on how they speak to host:port.
+// egressConflicts: Istio merges the entries of one host in a namespace,
+// and a merged port has one protocol, so two services of a namespace must
+// agree on how they speak to host:port.
 func egressConflicts(nodes []*graph.Node) []Problem {
 	type first struct {
 		protocol, source, field string
@@ -172,7 +183,7 @@ func egressConflicts(nodes []*graph.Node) []Problem {
 			}
 			if f.protocol != e.protocol {
 				ps = append(ps, Problem{Source: n.Ref.String(), Field: e.field,
-					Message: fmt.Sprintf("%s is declared as %s here but as %s by %s %s; the namespace's ServiceEntry has one protocol per port, so use the same scheme", k, e.protocol, f.protocol, f.source, f.field)})
+					Message: fmt.Sprintf("%s is declared as %s here but as %s by %s %s; Istio merges the namespace's ServiceEntries for one host and a port has one protocol, so use the same scheme", k, e.protocol, f.protocol, f.source, f.field)})
 			}
 		}
 	}

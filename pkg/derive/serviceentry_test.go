@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
-	"github.com/lattice-dev/lattice/pkg/graph"
 )
 
 // external is a service of ns/name declaring endpoints (name → URL).
@@ -23,11 +22,10 @@ func external(ref string, endpoints map[string]string) *v1alpha1.LatticeService 
 
 func TestServiceEntryObjects(t *testing.T) {
 	entry := func(host string, spec func(*networkingv1.ServiceEntry), ports ...*networkingv1.ServicePort) *istionetworkingv1.ServiceEntry {
-		name := "se-auto-" + Hash("shop", host)
+		name := seName("shop", "pay", host)
 		se := &istionetworkingv1.ServiceEntry{
-			TypeMeta: metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"},
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop",
-				Labels: map[string]string{LabelName: name, LabelManagedBy: ManagedBy, "istio.io/use-waypoint": "shop-waypoint"}},
+				Labels: map[string]string{LabelManagedBy: ManagedBy, "istio.io/use-waypoint": "shop-waypoint"}},
 		}
 		se.Spec.Hosts = []string{host}
 		se.Spec.ExportTo = []string{"."}
@@ -48,19 +46,10 @@ func TestServiceEntryObjects(t *testing.T) {
 		want     []Derived
 	}{
 		"dns host": {
-			reason:   "one entry per namespace and host, exported to its own namespace, through the namespace waypoint, resolved by DNS; https defaults to 443",
+			reason:   "one entry per service and host (named <svc>-egress-<hash>), exported to its own namespace, through the namespace waypoint, resolved by DNS; https defaults to 443",
 			services: []*v1alpha1.LatticeService{external("shop/pay", map[string]string{"a": "https://api.stripe.com"})},
 			want: []Derived{{Object: entry("api.stripe.com", nil, port(443, "HTTPS", "https-443")),
 				Sources: []string{"shop/pay"}, Reason: "spec.workload.resources"}},
-		},
-		"shared host": {
-			reason: "services of a namespace declaring one host share its entry, with the union of their ports in port order",
-			services: []*v1alpha1.LatticeService{
-				external("shop/pay", map[string]string{"a": "https://api.stripe.com"}),
-				external("shop/refund", map[string]string{"a": "http://api.stripe.com:8080"}),
-			},
-			want: []Derived{{Object: entry("api.stripe.com", nil, port(443, "HTTPS", "https-443"), port(8080, "HTTP", "http-8080")),
-				Sources: []string{"shop/pay", "shop/refund"}, Reason: "spec.workload.resources"}},
 		},
 		"wildcard": {
 			reason:   "a wildcard host resolves NONE: Istio rejects DNS resolution for it",
@@ -81,8 +70,12 @@ func TestServiceEntryObjects(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			g := graph.Build(tc.services)
-			if d := diff(tc.want, serviceEntries("shop", g.Nodes())); d != "" {
+			got := ofKind[*istionetworkingv1.ServiceEntry](egressObjects(input(t, nil, "shop/pay", tc.services...)))
+			var want []*istionetworkingv1.ServiceEntry
+			for _, d := range tc.want {
+				want = append(want, d.Object.(*istionetworkingv1.ServiceEntry))
+			}
+			if d := diff(want, got); d != "" {
 				t.Errorf("%s\n(-want +got):\n%s", tc.reason, d)
 			}
 		})
@@ -95,7 +88,7 @@ func TestEgressPolicies(t *testing.T) {
 			TypeMeta:   metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "AuthorizationPolicy"},
 			ObjectMeta: metav1.ObjectMeta{Name: "allow-fqdn-" + Hash("shop", "pay", host), Namespace: "shop", Labels: Labels("pay")},
 		}
-		ap.Spec.TargetRefs = []*typev1beta1.PolicyTargetReference{{Group: "networking.istio.io", Kind: "ServiceEntry", Name: "se-auto-" + Hash("shop", host)}}
+		ap.Spec.TargetRefs = []*typev1beta1.PolicyTargetReference{{Group: "networking.istio.io", Kind: "ServiceEntry", Name: seName("shop", "pay", host)}}
 		ap.Spec.Action = securityv1.AuthorizationPolicy_ALLOW
 		ap.Spec.Rules = []*securityv1.Rule{{
 			From: []*securityv1.Rule_From{{Source: &securityv1.Source{Principals: []string{"cluster.local/ns/shop/sa/pay"}}}},
@@ -123,7 +116,7 @@ func TestEgressPolicies(t *testing.T) {
 			if tc.endpoints != nil {
 				s = external("shop/pay", tc.endpoints)
 			}
-			got := ofKind[*istiosecurityv1.AuthorizationPolicy](egressPolicies(input(t, nil, "shop/pay", s)))
+			got := ofKind[*istiosecurityv1.AuthorizationPolicy](egressObjects(input(t, nil, "shop/pay", s)))
 			if d := diff(tc.want, got); d != "" {
 				t.Errorf("%s\n(-want +got):\n%s", tc.reason, d)
 			}
@@ -157,9 +150,8 @@ func TestServiceEntries(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			s := meshService("p/api", nil, ext(tc.endpoint))
-			g := graph.Build([]*v1alpha1.LatticeService{s})
 			var se *istionetworkingv1.ServiceEntry
-			for _, d := range sharedMesh(SharedInput{Platform: meshPlatform(nil), Graph: g, Namespaces: map[string]bool{"p": true}}) {
+			for _, d := range egressObjects(input(t, nil, "p/api", s)) {
 				if e, ok := d.Object.(*istionetworkingv1.ServiceEntry); ok {
 					se = e
 				}

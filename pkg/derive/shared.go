@@ -11,12 +11,15 @@ type SharedInput struct {
 	Graph    *graph.Graph
 	// Namespaces present as Namespace objects in the input.
 	Namespaces map[string]bool
+	// Waypoints are the input's Namespaces annotated
+	// lattice.dev/waypoint: "true".
+	Waypoints map[string]bool
 }
 
 // Shared derives objects that belong to a namespace or the cluster rather
 // than one service (waypoints, baseline policy), once per render.
 func Shared(in SharedInput) []Derived {
-	out := append(append(sharedMesh(in), sharedEdge(in)...), remoteServices(in)...)
+	out := append(append(append(sharedMesh(in), sharedEdge(in)...), remoteServices(in)...), memberPolicies(in)...)
 	if errs := setTypeMeta(out); len(errs) > 0 {
 		// Not reachable from any input: the registry misses a kind a
 		// shared deriver emits, which the goldens show at once.
@@ -37,5 +40,5 @@ type Problem struct {
 
 // Check runs the cross-service checks before anything is derived.
 func Check(in SharedInput) []Problem {
-	return append(append(append(checkMesh(in), checkEdge(in)...), checkRemote(in)...), checkAmbientRemote(in)...)
+	return append(append(append(append(checkMesh(in), checkEdge(in)...), checkRemote(in)...), checkAmbientRemote(in)...), checkMembers(in)...)
 }

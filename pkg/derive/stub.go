@@ -83,14 +83,14 @@ func stubs(in SharedInput) []Derived {
 			svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: p.Name, Port: p.Port,
 				Protocol: corev1.Protocol(cmp.Or(p.Protocol, "TCP")), TargetPort: intstr.FromInt32(cmp.Or(p.TargetPort, p.Port))})
 		}
-		out = append(out, Derived{Object: svc, Sources: src, Reason: "spec.workload.resources"})
+		out = append(out, Derived{Object: svc, Sources: src, Owner: RemoteOwner(to), Reason: "spec.workload.resources"})
 		if wp == "" {
 			continue
 		}
 		ap := targetPolicy(sharedMeta("allow-l7-to-"+Hash(to.Cluster, to.Namespace, to.Name), to.Namespace),
 			&typev1beta1.PolicyTargetReference{Kind: "Service", Name: to.Name}, l7Rules(g, td, g.Callers(to))...)
 		ap.Labels[LabelRemoteCluster] = to.Cluster
-		out = append(out, Derived{Object: ap, Sources: src, Reason: "spec.workload.resources"})
+		out = append(out, Derived{Object: ap, Sources: src, Owner: RemoteOwner(to), Reason: "spec.workload.resources"})
 	}
 	return out
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // waypoint is the namespace's L7 proxy, shared by users (services with L7
-// callers or external endpoints), and the policy that lets callers reach it:
+// callers or external endpoints), emitted by the render that owns the
+// namespace (ownsNamespace), and the policy that lets callers reach it:
 // HBONE on 15008 from any identity, because the waypoint itself enforces
 // who may go further (allow-l7-to, allow-fqdn, waypoint-default-deny).
 // An L7 rule is never emitted without it (seed exercise 15.1: without a
@@ -27,7 +28,7 @@ func waypoint(ns string, users []string) []Derived {
 	allow := selectorPolicy(sharedMeta("allow-to-waypoint", ns), map[string]string{LabelGatewayName: name},
 		&securityv1.Rule{To: []*securityv1.Rule_To{{Operation: &securityv1.Operation{Ports: []string{strconv.Itoa(hbonePort)}}}}})
 	return []Derived{
-		{Object: gw, Sources: users, Reason: "spec.workload.resources"},
-		{Object: allow, Sources: users, Reason: "spec.workload.resources"},
+		{Object: gw, Sources: users, Owner: NamespaceOwner(ns), Reason: "spec.workload.resources"},
+		{Object: allow, Sources: users, Owner: NamespaceOwner(ns), Reason: "spec.workload.resources"},
 	}
 }

@@ -30,8 +30,8 @@ func TestWaypoint(t *testing.T) {
 
 	t.Run("objects", func(t *testing.T) {
 		want := []Derived{
-			{Object: gw, Sources: []string{"shop/api"}, Reason: "spec.workload.resources"},
-			{Object: allow, Sources: []string{"shop/api"}, Reason: "spec.workload.resources"},
+			{Object: gw, Sources: []string{"shop/api"}, Owner: "Namespace shop", Reason: "spec.workload.resources"},
+			{Object: allow, Sources: []string{"shop/api"}, Owner: "Namespace shop", Reason: "spec.workload.resources"},
 		}
 		if d := diff(want, waypoint("shop", []string{"shop/api"})); d != "" {
 			t.Errorf("the namespace waypoint (class istio-waypoint, HBONE 15008) and the policy letting any identity reach it on 15008 (-want +got):\n%s", d)
@@ -69,7 +69,7 @@ func TestWaypoint(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := ofKind[*gwv1.Gateway](Shared(SharedInput{Platform: meshPlatform(nil), Graph: graph.Build(tc.services)}))
+			got := ofKind[*gwv1.Gateway](Shared(SharedInput{Platform: meshPlatform(nil), Graph: graph.Build(tc.services), Namespaces: map[string]bool{"shop": true}}))
 			var want []*gwv1.Gateway
 			if tc.users != nil {
 				want = []*gwv1.Gateway{gw}

@@ -87,8 +87,12 @@ func Explain(out *render.Output, ns, name string) (string, error) {
 			obj = d.Object.GetNamespace() + "/" + obj
 		}
 		from := cmp.Or(d.Reason, "the service")
-		if len(d.Sources) > 1 {
-			from += " (shared with " + strings.Join(slices.DeleteFunc(slices.Clone(d.Sources), func(s string) bool { return s == ref.String() }), ", ") + ")"
+		if others := slices.DeleteFunc(slices.Clone(d.Sources), func(s string) bool { return s == ref.String() }); len(others) > 0 {
+			// A namespace's waypoint may serve thousands: name a few.
+			if len(others) > 3 {
+				others = append(others[:3:3], fmt.Sprintf("%d more", len(others)-3))
+			}
+			from += " (shared with " + strings.Join(others, ", ") + ")"
 		}
 		kinds = append(kinds, [2]string{gvk.Kind})
 		objects = append(objects, [2]string{obj, "from " + from})

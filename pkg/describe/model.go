@@ -46,6 +46,8 @@ type Service struct {
 	Rendered bool `json:"rendered"`
 	// Remote is set for a service of another cluster of the fleet.
 	Remote bool `json:"remote,omitempty"`
+	// Member is set for a MeshMember: a workload lattice does not derive.
+	Member bool `json:"member,omitempty"`
 	// Hostname and TLS of its ingress, if any.
 	Hostname string `json:"hostname,omitempty"`
 	TLS      string `json:"tls,omitempty"`
@@ -88,7 +90,9 @@ func Build(out *render.Output) Model {
 	ensure := func(r graph.Ref) {
 		if _, ok := services[id(r)]; !ok {
 			s := &Service{ID: id(r), Cluster: r.Cluster, Namespace: r.Namespace, Name: r.Name}
-			if n := out.Graph.Node(r); n != nil && n.Remote != nil {
+			if n := out.Graph.Node(r); n != nil && n.Member != nil {
+				s.Member = true
+			} else if n != nil && n.Remote != nil {
 				s.Remote = true
 				for _, p := range n.Remote.Ports {
 					s.Ports = append(s.Ports, p.Name+":"+strconv.Itoa(int(p.Port)))
@@ -102,9 +106,9 @@ func Build(out *render.Output) Model {
 			ensure(e.To)
 			m.Edges = append(m.Edges, Edge{From: id(e.From), To: id(e.To), Kind: Agreement, Rules: rules(e.Rules)})
 		}
-		// Callers on other clusters of the fleet.
+		// Callers on other clusters of the fleet, and MeshMembers.
 		for _, e := range out.Graph.Callers(n.Ref) {
-			if e.From.Cluster != "" {
+			if caller := out.Graph.Node(e.From); e.From.Cluster != "" || caller != nil && caller.Member != nil {
 				ensure(e.From)
 				m.Edges = append(m.Edges, Edge{From: id(e.From), To: id(e.To), Kind: Agreement, Rules: rules(e.Rules)})
 			}

@@ -47,6 +47,8 @@ func nodeLabel(s Service, newline string) string {
 	switch {
 	case s.Remote:
 		label += newline + "(remote)"
+	case s.Member:
+		label += newline + "(mesh member)"
 	case !s.Rendered:
 		label += newline + "(not in render)"
 	}

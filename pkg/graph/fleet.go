@@ -531,6 +531,9 @@ func (n *Node) Ports() map[string]v1alpha1.ServicePort {
 		}
 		return out
 	}
+	if n.Service == nil {
+		return nil // a MeshMember: lattice does not know its Service
+	}
 	if svc := n.Service.Spec.Workload.Service; svc != nil {
 		return svc.Ports
 	}

@@ -47,6 +47,9 @@ type Node struct {
 	Service *v1alpha1.LatticeService
 	// Remote is the inventory entry of a service of another cluster.
 	Remote *v1alpha1.InventoryService
+	// Member is the MeshMember of a workload lattice does not derive
+	// (member.go); Service and Remote are nil.
+	Member *v1alpha1.MeshMember
 	// Outbound are the services this one declares it calls, one intent per
 	// peer (the first resource key in sorted order wins), sorted by key.
 	Outbound []Intent
@@ -180,6 +183,9 @@ type Graph struct {
 	siblingOrder []Ref
 	pending      []pendingMessage
 	names        nameIndex // suggest.go
+	// members are the MeshMembers' refs, sorted; their nodes are in nodes
+	// but never in order (member.go).
+	members []Ref
 }
 
 // Build constructs the graph over services (already defaulted and valid).
@@ -190,7 +196,13 @@ func Build(services []*v1alpha1.LatticeService) *Graph { return BuildFleet(servi
 // resolved across the fleet (fleet.go) and an agreement between a local
 // and a remote service is matched exactly like a local one.
 func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
-	g := &Graph{nodes: make(map[Ref]*Node, len(services))}
+	return BuildMesh(services, nil, f)
+}
+
+// BuildMesh is BuildFleet with the MeshMembers of the render: workloads
+// lattice does not derive, matched like services (member.go).
+func BuildMesh(services []*v1alpha1.LatticeService, members []*v1alpha1.MeshMember, f *Fleet) *Graph {
+	g := &Graph{nodes: make(map[Ref]*Node, len(services)+len(members))}
 	// Performance (#8): the per-service steps run on every core; all that
 	// is shared is written in g.order, so the graph does not depend on
 	// scheduling.
@@ -202,6 +214,7 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 		g.order = append(g.order, n.Ref)
 	}
 	slices.SortFunc(g.order, Ref.Compare)
+	g.addMembers(members)
 	if f != nil {
 		g.fleet = newFleetIndex(f, services)
 		g.addRemotes()
@@ -216,8 +229,9 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 	// findings, so it runs on every core; findings are then joined in the
 	// order a single pass would record them: every caller's, then every
 	// callee's, in graph order.
-	per := make([]matched, len(g.order))
-	par.For(len(g.order), func(i int) { per[i] = g.match(g.nodes[g.order[i]]) })
+	seq := g.matchOrder()
+	per := make([]matched, len(seq))
+	par.For(len(seq), func(i int) { per[i] = g.match(g.nodes[seq[i]]) })
 	n := len(g.Findings)
 	for i := range per {
 		n += len(per[i].asCaller) + len(per[i].asCallee)
@@ -236,7 +250,7 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 			callee.nIn++
 		}
 	}
-	for i, ref := range g.order {
+	for i, ref := range seq {
 		for j, e := range g.nodes[ref].out {
 			callee := per[i].callees[j]
 			if callee.in == nil {
@@ -249,7 +263,7 @@ func BuildFleet(services []*v1alpha1.LatticeService, f *Fleet) *Graph {
 		g.remoteCallers()
 	}
 	g.list = g.Nodes()
-	all := g.Nodes()
+	all := append(g.Nodes(), g.Members()...)
 	for _, ref := range g.remoteOrder {
 		all = append(all, g.remote[ref])
 	}
@@ -492,7 +506,7 @@ func (g *Graph) dangling(on *Node, in Intent, outbound bool) Finding {
 		f.Message = what + ", but this render has no FleetInventory, so cross-cluster agreements cannot be matched and no policy admits this traffic; add the fleet's inventory (`lattice fleet inventory`), or omit cluster: for a service of this cluster"
 	default:
 		f.Message = what + ", but " + in.Peer.String() + " is not in this render, so the agreement cannot be checked and no policy admits this traffic; " +
-			g.didYouMean(on, in, "render both services together")
+			g.didYouMean(on, in, "render both services together, or declare a workload lattice does not derive with a MeshMember (docs/mesh-members.md)")
 	}
 	return f
 }
@@ -501,6 +515,9 @@ func (g *Graph) dangling(on *Node, in Intent, outbound bool) Finding {
 // declared self: a new resource, or direction: both on a resource that
 // already names self in the other direction.
 func fix(peer *Node, self Ref, direction string) string {
+	if peer.Member != nil {
+		return memberFix(peer, self, direction)
+	}
 	res := peer.Service.Spec.Workload.Resources
 	// The first matching key in sorted order, without sorting them all.
 	match := ""

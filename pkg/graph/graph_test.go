@@ -206,7 +206,7 @@ func TestFindingMessages(t *testing.T) {
 		"missing": {
 			reason:   "a missing peer is named as namespace/name",
 			services: []*v1alpha1.LatticeService{svc("f/web", "api=outbound,ns=b")},
-			want:     "f/web declares b/api outbound, but b/api is not in this render, so the agreement cannot be checked and no policy admits this traffic; render both services together",
+			want:     "f/web declares b/api outbound, but b/api is not in this render, so the agreement cannot be checked and no policy admits this traffic; render both services together, or declare a workload lattice does not derive with a MeshMember (docs/mesh-members.md)",
 		},
 	}
 	for name, tc := range cases {

@@ -100,13 +100,15 @@ func (r *renderer) split(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item, []
 				if r.opts.passLatticeKinds {
 					passthrough = append(passthrough, it)
 				}
+			case kind == v1alpha1.KindMeshMember:
+				r.memberItems = append(r.memberItems, it)
 			case kind == v1alpha1.KindServiceDirectory || kind == v1alpha1.KindFleetInventory || kind == v1alpha1.KindFleet:
 				r.classifyFleet(it, kind)
 				if r.opts.passLatticeKinds {
 					passthrough = append(passthrough, it)
 				}
 			default:
-				r.errorf(it, nil, "kind", "unknown kind %q in %s; lattice knows LatticeService, Platform, ImageLock, Fleet, ServiceDirectory and FleetInventory", kind, v1alpha1.APIVersion)
+				r.errorf(it, nil, "kind", "unknown kind %q in %s; lattice knows LatticeService, MeshMember, Platform, ImageLock, Fleet, ServiceDirectory and FleetInventory", kind, v1alpha1.APIVersion)
 			}
 			continue
 		}

@@ -50,17 +50,17 @@ func (r *renderer) collide(all []keyed, run []int32, derived []derive.Derived, b
 			continue
 		}
 		d := derived[all[k].derived]
-		src := bySource[d.Sources[0]]
+		src := bySource[firstSource(d)]
 		if prev, ok := mine[m]; ok {
 			r.results = append(r.results, &framework.Result{Severity: framework.Error,
-				Message:     fmt.Sprintf("%s and %s both derive %s; rename one of the services or resources", prev.Sources[0], d.Sources[0], m),
+				Message:     fmt.Sprintf("%s and %s both derive %s; rename one of the services or resources", derivedBy(prev), derivedBy(d), m),
 				ResourceRef: refFromItem(src), File: fileOf(src)})
 			continue
 		}
 		mine[m] = d
 		if it, ok := user[m]; ok {
 			res := &framework.Result{Severity: framework.Error,
-				Message:     fmt.Sprintf("%s derives %s, which the input already contains (%s); remove the hand-written object or rename the service", d.Sources[0], m, where(it)),
+				Message:     fmt.Sprintf("%s derives %s, which the input already contains (%s); remove the hand-written object or rename the service", derivedBy(d), m, where(it)),
 				ResourceRef: refFromItem(src), File: fileOf(src), Field: &framework.Field{Path: d.Reason}}
 			r.lineFor(res, src, d.Reason)
 			r.results = append(r.results, res)

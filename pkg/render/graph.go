@@ -21,9 +21,9 @@ func (r *renderer) buildGraph(services []*v1alpha1.LatticeService, bySource map[
 	if fatal {
 		return nil, derive.SharedInput{}
 	}
-	g := graph.BuildFleet(services, fleet)
+	g := graph.BuildMesh(services, r.members, fleet)
 	r.findings(g, bySource)
-	sharedIn := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough)}
+	sharedIn := derive.SharedInput{Platform: r.platform, Graph: g, Namespaces: namespacesIn(passthrough), Waypoints: waypointsIn(passthrough)}
 	r.problems(derive.Check(sharedIn), bySource)
 	r.checkGateway(passthrough, sharedIn) // gateway.go
 	return g, sharedIn
@@ -44,8 +44,8 @@ func (r *renderer) findings(g *graph.Graph, bySource map[string]krm.Item) {
 		src := bySource[f.On.String()]
 		res[i] = &framework.Result{
 			Severity: sev, Message: f.Message,
-			ResourceRef: ref(g.Node(f.On).Service),
-			Field:       &framework.Field{Path: "spec.workload.resources[" + f.Key + "]"},
+			ResourceRef: nodeRef(g.Node(f.On), src),
+			Field:       &framework.Field{Path: findingPath(g, f)},
 			File:        fileOf(src),
 		}
 		if f.Field != "" {

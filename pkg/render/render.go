@@ -100,6 +100,9 @@ type renderer struct {
 	// directory is stale.
 	inventories, fleets []krm.Item
 	stale               int
+	// memberItems and members are the MeshMembers (members.go).
+	memberItems []krm.Item
+	members     []*v1alpha1.MeshMember
 }
 
 // Render runs the pipeline over items with an optional functionConfig.
@@ -115,6 +118,8 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	out.Platform = r.platform
 	r.loadLocks()
 	services, bySource := r.decodeServices(in.sources)
+	r.members = r.loadMembers(bySource)
+	r.memberSources(r.members, bySource)
 	if r.failed() {
 		if !r.opts.servicesOnly {
 			// A stale directory is reported with these errors (fleet.go).
@@ -128,7 +133,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		return out
 	}
 	keep := r.keepSources(items)
-	passthrough := r.dropStale(in.passthrough, keep)
+	passthrough := r.dropStale(r.passMembers(in.passthrough, keep), keep)
 
 	// The graph and what it finds (graph.go).
 	g, sharedIn := r.buildGraph(services, bySource, in.platform, passthrough)
@@ -162,6 +167,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 	if r.failed() {
 		return r.fail(out, items)
 	}
+	r.markMembers(keep)
 	outs, err := r.assemble(all, order, derived, in.sources, keep)
 	if err != nil {
 		r.results = append(r.results, &framework.Result{Severity: framework.Error, Message: "internal error: " + err.Error()})

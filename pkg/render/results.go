@@ -84,7 +84,7 @@ func encodeDerived(e *krm.Encoder, d derive.Derived, at *filePos) ([]byte, error
 	if ann == nil {
 		ann = map[string]string{}
 	}
-	ann[derive.AnnotationSource] = strings.Join(d.Sources, ",")
+	ann[derive.AnnotationSource] = derive.SourceAnnotation(d)
 	if at != nil {
 		ann[kioutil.PathAnnotation] = at.path
 		ann[kioutil.LegacyPathAnnotation] = at.path
@@ -128,10 +128,11 @@ func (r *renderer) paths(derived []derive.Derived, sources []source, keep bool) 
 			}
 		}
 	}
+	r.memberPaths(at)
 	out := map[int]filePos{}
 	next := map[filePos]int{}
 	for i, d := range derived {
-		first := d.Sources[0]
+		first := firstSource(d)
 		pos, ok := at[first]
 		if !ok {
 			continue
@@ -348,4 +349,13 @@ func (o *Output) Summary() map[string][]derive.Derived {
 		slices.SortStableFunc(by[k], func(a, b derive.Derived) int { return cmp.Compare(meta(a).String(), meta(b).String()) })
 	}
 	return by
+}
+
+// nodeRef is the result reference of a finding's node: its LatticeService,
+// or the item of a MeshMember.
+func nodeRef(n *graph.Node, src krm.Item) *yaml.ResourceIdentifier {
+	if n != nil && n.Service != nil {
+		return ref(n.Service)
+	}
+	return refFromItem(src)
 }

@@ -34,7 +34,7 @@ func (r *renderer) validateOutput(derived []derive.Derived, bySource map[string]
 		problems[i] = validate.Object(obj, validate.Options{})
 	})
 	for i, d := range derived {
-		src := bySource[d.Sources[0]]
+		src := bySource[firstSource(d)]
 		m := meta(d)
 		for _, p := range problems[i] {
 			res := &framework.Result{Severity: framework.Error, ResourceRef: refFromItem(src), File: fileOf(src),

@@ -18,6 +18,7 @@ const (
 	KindImageLock      = "ImageLock"
 	KindFleet          = "Fleet"
 	KindFleetInventory = "FleetInventory"
+	KindMeshMember     = "MeshMember"
 	// KindServiceDirectory is the directory of service contracts (teams.md);
 	// a FleetInventory is its one-render-per-cluster predecessor, still read.
 	KindServiceDirectory = "ServiceDirectory"
