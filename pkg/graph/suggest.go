@@ -3,6 +3,8 @@ package graph
 import (
 	"slices"
 	"sync"
+
+	"github.com/lattice-dev/lattice/pkg/names"
 )
 
 // Suggestions for a declaration whose peer does not exist: the nearest
@@ -55,7 +57,7 @@ func (g *Graph) DidYouMean(peer Ref, from string) (string, bool) {
 	var best Ref
 	bestD := -1
 	for _, r := range ix.byNS[peer.Namespace] {
-		d := editDistance(r.Name, peer.Name)
+		d := names.EditDistance(r.Name, peer.Name)
 		if d == 0 && r.Cluster == peer.Cluster || d > 2 || 3*d > len(peer.Name) {
 			continue
 		}
@@ -85,27 +87,6 @@ func (g *Graph) DidYouMean(peer Ref, from string) (string, bool) {
 		s += " on cluster " + best.Cluster
 	}
 	return s, true
-}
-
-// editDistance is the Levenshtein distance of two names.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // didYouMean is the fix of a dangling declaration: the nearest existing

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
+	"github.com/lattice-dev/lattice/pkg/names"
 )
 
 // Strict decoding: the reference silently ignores unknown fields, so a typo
@@ -393,7 +394,7 @@ func unknownField(name string, fields map[string]reflect.Type) string {
 	slices.Sort(known)
 	best := ""
 	for _, k := range known {
-		if strings.EqualFold(k, name) || (editDistance(k, name) <= 2 && best == "") {
+		if strings.EqualFold(k, name) || (names.EditDistance(k, name) <= 2 && best == "") {
 			best = k
 		}
 	}
@@ -437,26 +438,6 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		out[name] = f.Type
 	}
 	return out
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // Line numbers travel with field errors in the Origin field, which
