@@ -74,58 +74,9 @@ func peerSkip(cluster string, p v1alpha1.InventoryPeer, inRender, inCluster func
 // which adds its ports, inbound declarations and wildcard. td is the
 // cluster's trust domain.
 func Entry(s *v1alpha1.LatticeService, cluster, td, render string, exported, full bool, inRender, inCluster func(string) bool) v1alpha1.InventoryService {
-	out := v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: render, Identity: Identity(td, s.Namespace, s.Name), Exported: exported}
-	// As Service records it: whether every cluster binds the exported
-	// service to its namespace's waypoint.
-	out.Waypoint = exported && s.Spec.Workload.Service != nil && len(s.Spec.Workload.Service.Ports) > 0 && v1alpha1.RestrictsInbound(s)
-	if svc := s.Spec.Workload.Service; svc != nil && full {
-		for _, name := range sorted.Keys(svc.Ports) {
-			p := svc.Ports[name]
-			out.Ports = append(out.Ports, v1alpha1.InventoryPort{Name: name, Port: p.Port, TargetPort: cmp.Or(deref(p.TargetPort), p.Port), Protocol: cmp.Or(p.Protocol, "TCP")})
-		}
-	}
-	res := s.Spec.Workload.Resources
-	for _, key := range sorted.Keys(res) {
-		r := res[key]
-		if r.Type != v1alpha1.ResourceService {
-			continue
-		}
-		peer := v1alpha1.InventoryPeer{Cluster: r.Cluster, Namespace: cmp.Or(r.Namespace, s.Namespace), Name: cmp.Or(r.ID, key)}
-		if r.ID != "*" && peerSkip(cluster, peer, inRender, inCluster) {
-			continue
-		}
-		if r.Direction == v1alpha1.DirectionOutbound || r.Direction == v1alpha1.DirectionBoth {
-			out.Outbound = append(out.Outbound, peer)
-		}
-		if (r.Direction == v1alpha1.DirectionInbound || r.Direction == v1alpha1.DirectionBoth) && full {
-			if r.ID == "*" {
-				// Several "*" declarations add up, as in the graph: one
-				// without rules admits every request.
-				switch {
-				case !out.AcceptsAnyDeclaredCaller:
-					out.AnyCallerRules = r.Rules
-				case len(out.AnyCallerRules) == 0 || len(r.Rules) == 0:
-					out.AnyCallerRules = nil
-				default:
-					out.AnyCallerRules = append(slices.Clone(out.AnyCallerRules), r.Rules...)
-				}
-				out.AcceptsAnyDeclaredCaller = true
-				continue
-			}
-			peer.Rules = r.Rules
-			out.Inbound = append(out.Inbound, peer)
-		}
-	}
-	sortPeers(out.Outbound)
-	sortPeers(out.Inbound)
+	out := contract(s, exported, full, func(p v1alpha1.InventoryPeer) bool { return peerSkip(cluster, p, inRender, inCluster) })
+	out.Render, out.Identity = render, Identity(td, s.Namespace, s.Name)
 	return out
-}
-
-func deref(p *int32) int32 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 // Identity is a service's principal as Istio policies name it.

@@ -146,9 +146,16 @@ func Local(cluster string, services []*v1alpha1.LatticeService) func(peer v1alph
 //
 // local reports the declarations that stay inside the cluster (Local).
 func Service(s *v1alpha1.LatticeService, exported bool, local func(v1alpha1.InventoryPeer) bool) v1alpha1.InventoryService {
+	return contract(s, exported, exported, local)
+}
+
+// contract is the surface Service and Entry both record: full adds the
+// ports, inbound declarations and wildcard; skip drops the declarations
+// that stay where the reader already sees them.
+func contract(s *v1alpha1.LatticeService, exported, full bool, skip func(v1alpha1.InventoryPeer) bool) v1alpha1.InventoryService {
 	out := v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Exported: exported}
 	out.Waypoint = exported && s.Spec.Workload.Service != nil && len(s.Spec.Workload.Service.Ports) > 0 && v1alpha1.RestrictsInbound(s)
-	if svc := s.Spec.Workload.Service; svc != nil && exported {
+	if svc := s.Spec.Workload.Service; svc != nil && full {
 		for _, name := range sorted.Keys(svc.Ports) {
 			p := svc.Ports[name]
 			tp := p.Port
@@ -165,13 +172,13 @@ func Service(s *v1alpha1.LatticeService, exported bool, local func(v1alpha1.Inve
 			continue
 		}
 		peer := v1alpha1.InventoryPeer{Cluster: r.Cluster, Namespace: cmp.Or(r.Namespace, s.Namespace), Name: cmp.Or(r.ID, key)}
-		if r.ID != "*" && local(peer) {
+		if r.ID != "*" && skip(peer) {
 			continue
 		}
 		if r.Direction == v1alpha1.DirectionOutbound || r.Direction == v1alpha1.DirectionBoth {
 			out.Outbound = append(out.Outbound, peer)
 		}
-		if (r.Direction == v1alpha1.DirectionInbound || r.Direction == v1alpha1.DirectionBoth) && exported {
+		if (r.Direction == v1alpha1.DirectionInbound || r.Direction == v1alpha1.DirectionBoth) && full {
 			if r.ID == "*" {
 				// Several "*" declarations add up, as in the graph: one
 				// without rules admits every request.
