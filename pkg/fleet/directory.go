@@ -360,6 +360,14 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 //     (a caller), with stubs of what its own resolution looks at;
 //   - stubs of the services that share a caller's identity (one trust
 //     domain).
+//
+// It leaves out what no render reads: identities (the graph derives
+// principals from the trust domain; CheckRender takes the recorded one),
+// and the ports of other renders' services it does not call. A view is
+// read by every render on every commit and its size is most of what a
+// render with a view costs over one without (BENCHMARKS.md, issue 14);
+// TestViewRendersLikeWholeDirectory holds a render of its view to the
+// render of the whole directory.
 func View(d *v1alpha1.ServiceDirectory, cluster, render string) *v1alpha1.ServiceDirectory {
 	return NewViews(d).View(cluster, render)
 }
@@ -373,8 +381,11 @@ type viewKey struct {
 // Views makes the views of one directory: its index is built once, so
 // every render's view costs its own services and their peers.
 type Views struct {
-	d      *v1alpha1.ServiceDirectory
-	entry  map[viewKey]*v1alpha1.InventoryService
+	d     *v1alpha1.ServiceDirectory
+	entry map[viewKey]*v1alpha1.InventoryService
+	// at is each service's place in the directory: a view lists what it
+	// keeps in directory order without visiting the rest.
+	at     map[viewKey]viewAt
 	byName map[ref][]viewKey // in directory order
 	td     map[string]string
 	// byRender lists each render's own services, in directory order.
@@ -386,7 +397,7 @@ type Views struct {
 
 // NewViews indexes d.
 func NewViews(d *v1alpha1.ServiceDirectory) *Views {
-	v := &Views{d: d, entry: map[viewKey]*v1alpha1.InventoryService{}, byName: map[ref][]viewKey{}, td: map[string]string{},
+	v := &Views{d: d, entry: map[viewKey]*v1alpha1.InventoryService{}, at: map[viewKey]viewAt{}, byName: map[ref][]viewKey{}, td: map[string]string{},
 		byRender: map[viewKey][]viewKey{}, callers: map[ref][]viewKey{}}
 	for i := range d.Spec.Clusters {
 		c := &d.Spec.Clusters[i]
@@ -395,6 +406,7 @@ func NewViews(d *v1alpha1.ServiceDirectory) *Views {
 			s := &c.Services[j]
 			k := viewKey{c.Name, ref{s.Namespace, s.Name}}
 			v.entry[k] = s
+			v.at[k] = viewAt{i, j}
 			v.byName[k.ref] = append(v.byName[k.ref], k)
 			rk := viewKey{c.Name, ref{"", s.Render}}
 			v.byRender[rk] = append(v.byRender[rk], k)
@@ -412,7 +424,14 @@ func NewViews(d *v1alpha1.ServiceDirectory) *Views {
 // View is the view of render of cluster (see the function View).
 func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 	type key = viewKey
-	full, stub := map[key]bool{}, map[key]bool{}
+	// full: services the render's agreements read; callee: those its
+	// outbound declarations resolve to (it reads their ports); stub:
+	// what name resolution reads.
+	full, callee, stub := map[key]bool{}, map[key]bool{}, map[key]bool{}
+	include := func(k key, isCallee bool) {
+		full[k] = true
+		callee[k] = callee[k] || isCallee
+	}
 	runs := func(c string, r ref) bool { return v.entry[key{c, r}] != nil }
 	own := v.byRender[key{cluster, ref{"", render}}]
 	mine := make(map[ref]bool, len(own))
@@ -426,13 +445,13 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 		switch {
 		case p.Cluster != "" && p.Cluster != from:
 			if runs(p.Cluster, r) {
-				full[key{p.Cluster, r}] = true
+				include(key{p.Cluster, r}, callee)
 			}
 			if runs(from, r) {
 				stub[key{from, r}] = true // shadowed
 			}
 		case runs(from, r):
-			full[key{from, r}] = true // the local service wins
+			include(key{from, r}, callee) // the local service wins
 		case p.Cluster == "":
 			var cands []key
 			for _, k := range v.byName[r] {
@@ -445,7 +464,7 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 				}
 			}
 			if len(cands) == 1 {
-				full[cands[0]] = true
+				include(cands[0], callee)
 			}
 		}
 	}
@@ -505,30 +524,54 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 			}
 		}
 	}
+	// Every cluster, with what the view keeps of its services in
+	// directory order.
+	keep := make([]viewAt, 0, len(full)+len(stub))
+	for k := range full {
+		keep = append(keep, v.at[k])
+	}
+	for k := range stub {
+		if !full[k] {
+			keep = append(keep, v.at[k])
+		}
+	}
+	slices.SortFunc(keep, func(a, b viewAt) int {
+		return cmp.Or(cmp.Compare(a.cluster, b.cluster), cmp.Compare(a.service, b.service))
+	})
 	out := newDirectory()
 	out.Spec.Render = render
-	for _, c := range v.d.Spec.Clusters {
-		vc := c
-		vc.Services = nil
-		for _, s := range c.Services {
-			k := key{c.Name, ref{s.Namespace, s.Name}}
-			switch {
-			case full[k] && c.Name == cluster && s.Render == render:
-				vc.Services = append(vc.Services, s)
-			case full[k]:
-				// Another render's service: only its declarations that
-				// name a service of this render matter here.
-				s.Outbound, s.Inbound = naming(s.Outbound, mine), naming(s.Inbound, mine)
-				vc.Services = append(vc.Services, s)
-			case stub[k]:
-				// A stub: what name resolution reads.
-				vc.Services = append(vc.Services, v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: s.Render, Exported: s.Exported})
+	out.Spec.Clusters = make([]v1alpha1.InventoryCluster, len(v.d.Spec.Clusters))
+	for i, c := range v.d.Spec.Clusters {
+		c.Services = nil
+		out.Spec.Clusters[i] = c
+	}
+	for _, at := range keep {
+		c := &v.d.Spec.Clusters[at.cluster]
+		s := c.Services[at.service]
+		k := key{c.Name, ref{s.Namespace, s.Name}}
+		switch {
+		case full[k] && c.Name == cluster && s.Render == render:
+			s.Identity = ""
+		case full[k]:
+			// Another render's service: only its declarations that
+			// name a service of this render matter here, and its
+			// ports only if the render calls it.
+			s.Outbound, s.Inbound = naming(s.Outbound, mine), naming(s.Inbound, mine)
+			s.Identity = ""
+			if !callee[k] {
+				s.Ports = nil
 			}
+		default:
+			// A stub: what name resolution reads.
+			s = v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: s.Render, Exported: s.Exported}
 		}
-		out.Spec.Clusters = append(out.Spec.Clusters, vc)
+		out.Spec.Clusters[at.cluster].Services = append(out.Spec.Clusters[at.cluster].Services, s)
 	}
 	return out
 }
+
+// viewAt is a service's place in a directory: cluster and service index.
+type viewAt struct{ cluster, service int }
 
 // ref is a namespace and name, on any cluster.
 type ref struct{ ns, name string }

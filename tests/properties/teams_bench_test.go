@@ -1,8 +1,10 @@
 package properties
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"syscall"
@@ -50,44 +52,50 @@ var (
 
 func dirBench(b *testing.B) *dirBenchData {
 	dirBenchOnce.Do(func() {
-		f := genFleet(rand.New(rand.NewPCG(14, 14)), true, fleetShape{clusters: dirBenchClusters, perCluster: dirBenchPerCluster, maxDecls: 6, localPct: 70, exportPct: 25})
-		d := &dirBenchData{fleet: f.fleetObject()}
-		for i := range d.fleet.Spec.Clusters {
-			c := &d.fleet.Spec.Clusters[i]
-			c.Path = ""
-			fc := f.clusters[i]
-			for lo, n := 0, 0; lo < len(fc.services); lo, n = lo+dirBenchSize, n+1 {
-				part := &fCluster{name: fc.name, td: fc.td, network: fc.network, gateway: fc.gateway, gatewayPort: fc.gatewayPort,
-					services: fc.services[lo:min(lo+dirBenchSize, len(fc.services))]}
-				name := fmt.Sprintf("%s/team-%d", fc.name, n)
-				c.Renders = append(c.Renders, v1alpha1.FleetRender{Path: name})
-				in := f.yaml(b, part)
-				d.renders = append(d.renders, dirBenchRender{cluster: fc.name, name: name, in: in})
-				items, err := krm.ParseStream(in, name+".yaml")
-				if err != nil {
-					b.Fatal(err)
-				}
-				out := render.Render(items, nil, render.Inventory)
-				if out.Failed {
-					b.Fatalf("%s: %s", name, render.Format(out.Results))
-				}
-				d.services = append(d.services, fleet.Render{Cluster: fc.name, Name: name, Services: out.Services})
-				ct := fleet.ContractOf(fc.name, fc.td, name, out.Services)
-				d.contract = append(d.contract, fleet.Render{Cluster: fc.name, Name: name, Contract: ct.Spec.Clusters[0].Services})
-			}
-		}
-		dir, errs := fleet.Directory(d.fleet, d.services)
-		if len(errs) > 0 {
-			b.Fatal(errs)
-		}
-		d.dir = dir
-		var err error
-		if d.dirBytes, err = krm.Encode(dir); err != nil {
-			b.Fatal(err)
-		}
-		dirBenchVal = d
+		dirBenchVal = teamsFleet(b, 14, fleetShape{clusters: dirBenchClusters, perCluster: dirBenchPerCluster, maxDecls: 6, localPct: 70, exportPct: 25}, dirBenchSize)
 	})
 	return dirBenchVal
+}
+
+// teamsFleet generates a fleet (federated trust domains) whose clusters are
+// each rendered by teams of up to size services, and builds its directory.
+func teamsFleet(t testing.TB, seed uint64, shape fleetShape, size int) *dirBenchData {
+	f := genFleet(rand.New(rand.NewPCG(seed, seed)), true, shape)
+	d := &dirBenchData{fleet: f.fleetObject()}
+	for i := range d.fleet.Spec.Clusters {
+		c := &d.fleet.Spec.Clusters[i]
+		c.Path = ""
+		fc := f.clusters[i]
+		for lo, n := 0, 0; lo < len(fc.services); lo, n = lo+size, n+1 {
+			part := &fCluster{name: fc.name, td: fc.td, network: fc.network, gateway: fc.gateway, gatewayPort: fc.gatewayPort,
+				services: fc.services[lo:min(lo+size, len(fc.services))]}
+			name := fmt.Sprintf("%s/team-%d", fc.name, n)
+			c.Renders = append(c.Renders, v1alpha1.FleetRender{Path: name})
+			in := f.yaml(t, part)
+			d.renders = append(d.renders, dirBenchRender{cluster: fc.name, name: name, in: in})
+			items, err := krm.ParseStream(in, name+".yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := render.Render(items, nil, render.Inventory)
+			if out.Failed {
+				t.Fatalf("%s: %s", name, render.Format(out.Results))
+			}
+			d.services = append(d.services, fleet.Render{Cluster: fc.name, Name: name, Services: out.Services})
+			ct := fleet.ContractOf(fc.name, fc.td, name, out.Services)
+			d.contract = append(d.contract, fleet.Render{Cluster: fc.name, Name: name, Contract: ct.Spec.Clusters[0].Services})
+		}
+	}
+	dir, errs := fleet.Directory(d.fleet, d.services)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	d.dir = dir
+	var err error
+	if d.dirBytes, err = krm.Encode(dir); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // cpuTime is the process's user and system CPU time: on a machine shared
@@ -101,14 +109,19 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// loopCPU runs f in b.Loop and reports its CPU time per op.
+// loopCPU runs f in b.Loop and reports its CPU time per op. The loop runs
+// under the profiler label bench=<benchmark name> (goroutines started by f
+// inherit it), so a profile of one benchmark can leave out the shared
+// set-up: go tool pprof -tagfocus bench=with-view ...
 func loopCPU(b *testing.B, f func()) {
 	b.ReportAllocs()
 	n, start := 0, cpuTime()
-	for b.Loop() {
-		f()
-		n++
-	}
+	pprof.Do(context.Background(), pprof.Labels("bench", b.Name()), func(context.Context) {
+		for b.Loop() {
+			f()
+			n++
+		}
+	})
 	b.ReportMetric(float64(cpuTime()-start)/float64(n)/1e6, "cpu-ms/op")
 }
 
