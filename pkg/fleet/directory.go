@@ -390,15 +390,16 @@ type Views struct {
 	td     map[string]string
 	// byRender lists each render's own services, in directory order.
 	byRender map[viewKey][]viewKey // key: {cluster, ref{"", render}}
-	// callers lists, per name, the services whose outbound declarations
-	// name it, in directory order.
-	callers map[ref][]viewKey
+	// callers lists, per declared peer (the cluster as declared, "" for
+	// none, and the name), the services whose outbound declarations name
+	// it, in directory order.
+	callers map[viewKey][]viewKey
 }
 
 // NewViews indexes d.
 func NewViews(d *v1alpha1.ServiceDirectory) *Views {
 	v := &Views{d: d, entry: map[viewKey]*v1alpha1.InventoryService{}, at: map[viewKey]viewAt{}, byName: map[ref][]viewKey{}, td: map[string]string{},
-		byRender: map[viewKey][]viewKey{}, callers: map[ref][]viewKey{}}
+		byRender: map[viewKey][]viewKey{}, callers: map[viewKey][]viewKey{}}
 	for i := range d.Spec.Clusters {
 		c := &d.Spec.Clusters[i]
 		v.td[c.Name] = c.TrustDomain
@@ -411,7 +412,7 @@ func NewViews(d *v1alpha1.ServiceDirectory) *Views {
 			rk := viewKey{c.Name, ref{"", s.Render}}
 			v.byRender[rk] = append(v.byRender[rk], k)
 			for _, p := range s.Outbound {
-				r := ref{p.Namespace, p.Name}
+				r := viewKey{p.Cluster, ref{p.Namespace, p.Name}}
 				if l := v.callers[r]; len(l) == 0 || l[len(l)-1] != k {
 					v.callers[r] = append(l, k)
 				}
@@ -480,21 +481,22 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 	// services outbound and resolve to it.
 	var callers []key
 	isCaller := map[key]bool{}
+	caller := func(k key) {
+		if k.cluster == cluster && v.entry[k].Render == render || isCaller[k] {
+			return
+		}
+		full[k], isCaller[k] = true, true
+		callers = append(callers, k)
+	}
 	for _, o := range own {
-		for _, k := range v.callers[o.ref] {
-			if k.cluster == cluster && v.entry[k].Render == render || isCaller[k] {
-				continue
-			}
-			for _, p := range v.entry[k].Outbound {
-				r := ref{p.Namespace, p.Name}
-				if r != o.ref {
-					continue
-				}
-				if p.Cluster == cluster || p.Cluster == "" && (k.cluster == cluster || !runs(k.cluster, r)) {
-					full[k], isCaller[k] = true, true
-					callers = append(callers, k)
-					break
-				}
+		// Declared with this cluster, or with none from this cluster or
+		// from one that does not run the name.
+		for _, k := range v.callers[key{cluster, o.ref}] {
+			caller(k)
+		}
+		for _, k := range v.callers[key{"", o.ref}] {
+			if k.cluster == cluster || !runs(k.cluster, o.ref) {
+				caller(k)
 			}
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"sync"
@@ -109,6 +111,16 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// binaryMemoryPolicy sets the lattice binary's memory policy (fn/main.go:
+// collect only near a 900 MiB soft limit) from a collected heap, so the
+// benchmarks measure what `lattice directory build` and a render spend;
+// it returns the function that restores the test binary's.
+func binaryMemoryPolicy() func() {
+	gc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(900<<20)
+	runtime.GC()
+	return func() { debug.SetGCPercent(gc); debug.SetMemoryLimit(limit) }
+}
+
 // loopCPU runs f in b.Loop and reports its CPU time per op. The loop runs
 // under the profiler label bench=<benchmark name> (goroutines started by f
 // inherit it), so a profile of one benchmark can leave out the shared
@@ -130,6 +142,7 @@ func loopCPU(b *testing.B, f func()) {
 // summarize, every view, encode), and assembled from published contracts
 // (decoding the contracts excluded).
 func BenchmarkDirectoryBuild(b *testing.B) {
+	defer binaryMemoryPolicy()()
 	d := dirBench(b)
 	total := 0
 	for _, r := range d.services {
@@ -178,6 +191,7 @@ func BenchmarkDirectoryBuild(b *testing.B) {
 // `lattice directory build` writes into the render root), and with the
 // whole directory (what a render would cost if it read every contract).
 func BenchmarkDirectoryRender(b *testing.B) {
+	defer binaryMemoryPolicy()()
 	d := dirBench(b)
 	r := d.renders[0]
 	view, err := krm.Encode(fleet.View(d.dir, r.cluster, r.name))
