@@ -25,7 +25,7 @@ import (
 // a quarter exported), each cluster rendered by three teams (200, 200 and
 // 100 services: 60 renders). Figures go to BENCHMARKS.md:
 //
-//	go test ./tests -run '^$' -bench Directory -benchmem -count 3 -benchtime 5x
+//	go test ./tests/properties -run '^$' -bench Directory -benchmem -count 3 -benchtime 5x
 
 const (
 	dirBenchClusters   = 20
