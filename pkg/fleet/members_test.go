@@ -34,7 +34,7 @@ func membersFleet() (*v1alpha1.Fleet, []Render) {
 	})
 	vmagent := member("monitoring", "vmagent", "vmagent-sa", []v1alpha1.MemberPeer{
 		{Name: "web", Namespace: "shop"},
-		{Name: "gone", Namespace: "shop"},      // dangling on the cluster: its render's business
+		{Name: "gone", Namespace: "shop"},       // dangling on the cluster: its render's business
 		{Name: "logs", Namespace: "monitoring"}, // same render
 	}, nil)
 	logs := member("monitoring", "logs", "", nil, []v1alpha1.MemberPeer{{Name: "web", Namespace: "shop"}, {Name: "*"}})
