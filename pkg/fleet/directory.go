@@ -3,6 +3,7 @@ package fleet
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -534,13 +535,16 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 		mine[k.ref] = true
 		full[k] = true
 	}
-	// What a declaration of from's cluster resolves to.
+	// What a declaration of from's cluster resolves to; remote are the
+	// callees on other clusters.
+	remote := map[key]bool{}
 	resolve := func(from string, p v1alpha1.InventoryPeer, callee bool) {
 		r := ref{p.Namespace, p.Name}
 		switch {
 		case p.Cluster != "" && p.Cluster != from:
 			if runs(p.Cluster, r) {
 				full[key{p.Cluster, r}] = true
+				remote[key{p.Cluster, r}] = remote[key{p.Cluster, r}] || callee
 			}
 			if runs(from, r) {
 				stub[key{from, r}] = true // shadowed
@@ -560,6 +564,7 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 			}
 			if len(cands) == 1 {
 				full[cands[0]] = true
+				remote[cands[0]] = remote[cands[0]] || callee
 			}
 		}
 	}
@@ -597,6 +602,37 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 					callers = append(callers, k)
 					break
 				}
+			}
+		}
+	}
+	// The cluster's other callers of the render's remote callees, with
+	// the declarations that name each other: the render that emits a
+	// remote callee's stub lists them all (pkg/derive/stub.go), and every
+	// render decides which one that is alike. Stubs of every holder of
+	// the callee's name let the graph resolve their declarations as their
+	// own renders do.
+	keep := map[key][]ref{}
+	for _, x := range slices.SortedFunc(maps.Keys(remote), func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.cluster, b.cluster), cmp.Compare(a.ns, b.ns), cmp.Compare(a.name, b.name))
+	}) {
+		if !remote[x] {
+			continue
+		}
+		for _, k := range v.callers[x.ref] {
+			e := v.entry[k]
+			if k.cluster != cluster || e.Render == render || e.Member {
+				continue
+			}
+			if !slices.ContainsFunc(e.Outbound, func(p v1alpha1.InventoryPeer) bool {
+				return ref{p.Namespace, p.Name} == x.ref && (p.Cluster == "" || p.Cluster == x.cluster)
+			}) {
+				continue
+			}
+			full[k] = true
+			keep[k] = append(keep[k], x.ref)
+			keep[x] = append(keep[x], k.ref)
+			for _, h := range v.byName[x.ref] {
+				stub[h] = true
 			}
 		}
 	}
@@ -641,7 +677,7 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 			case full[k]:
 				// Another render's service: only its declarations that
 				// name a service of this render matter here.
-				s.Outbound, s.Inbound = naming(s.Outbound, mine), naming(s.Inbound, mine)
+				s.Outbound, s.Inbound = naming(s.Outbound, mine, keep[k]), naming(s.Inbound, mine, keep[k])
 				vc.Services = append(vc.Services, s)
 			case stub[k]:
 				// A stub: what name resolution reads.
@@ -657,10 +693,10 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 type ref struct{ ns, name string }
 
 // naming are the peers named like a service in mine.
-func naming(ps []v1alpha1.InventoryPeer, mine map[ref]bool) []v1alpha1.InventoryPeer {
+func naming(ps []v1alpha1.InventoryPeer, mine map[ref]bool, also []ref) []v1alpha1.InventoryPeer {
 	var out []v1alpha1.InventoryPeer
 	for _, p := range ps {
-		if mine[ref{p.Namespace, p.Name}] {
+		if r := (ref{p.Namespace, p.Name}); mine[r] || slices.Contains(also, r) {
 			out = append(out, p)
 		}
 	}

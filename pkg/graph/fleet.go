@@ -58,6 +58,7 @@ type nsName struct{ ns, name string }
 
 type fleetIndex struct {
 	local    string
+	render   string
 	clusters map[string]*Cluster
 	names    []string
 	// runs lists, per ns/name, the clusters that run it (sorted).
@@ -71,7 +72,7 @@ type fleetIndex struct {
 }
 
 func newFleetIndex(f *Fleet, local []*v1alpha1.LatticeService, members []*v1alpha1.MeshMember) *fleetIndex {
-	ix := &fleetIndex{local: f.Local, clusters: map[string]*Cluster{}, runs: map[nsName][]string{}, services: map[string]map[nsName]*v1alpha1.InventoryService{}}
+	ix := &fleetIndex{local: f.Local, render: f.Render, clusters: map[string]*Cluster{}, runs: map[nsName][]string{}, services: map[string]map[nsName]*v1alpha1.InventoryService{}}
 	for i := range f.Clusters {
 		c := &f.Clusters[i]
 		ix.clusters[c.Name] = c
@@ -329,7 +330,9 @@ func (g *Graph) addRemotes() {
 	}
 }
 
-// remoteCallers adds the edges from remote callers to local callees. The
+// remoteCallers adds the edges from remote callers to local callees, and
+// from siblings to remote callees (the render that emits a remote callee's
+// stub compiles every caller of its cluster into it: derive/stub.go). The
 // caller's render reports its one-sided declarations; this one only
 // matches.
 func (g *Graph) remoteCallers() {
@@ -342,6 +345,12 @@ func (g *Graph) remoteCallers() {
 	}
 	for _, caller := range callers {
 		for _, o := range caller.Outbound {
+			if o.Peer.Cluster != "" && caller.Ref.Cluster == "" {
+				if callee := g.remote[o.Peer]; callee != nil {
+					g.connect(caller, o, callee)
+				}
+				continue
+			}
 			callee := g.nodes[o.Peer]
 			if o.Peer.Cluster != "" || callee == nil || callee.Service == nil && callee.Member == nil {
 				continue
@@ -467,6 +476,15 @@ func (g *Graph) sharedIdentities() {
 			}
 		}
 	}
+}
+
+// Render is this render's name in the directory, or "" (no directory, or
+// a FleetInventory: one render per cluster).
+func (g *Graph) Render() string {
+	if g.fleet == nil {
+		return ""
+	}
+	return g.fleet.render
 }
 
 // Local is the name of the cluster being rendered, or "" without a fleet.
