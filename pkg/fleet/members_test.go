@@ -185,3 +185,41 @@ func TestValidateDirectoryMembers(t *testing.T) {
 		}
 	}
 }
+
+// TestViewCoCallers: a render's view carries the cluster's other renders'
+// callers of its remote callees, and the callee's declarations naming
+// them: every render then picks the same owner for the stub, and the
+// owner lists every caller (docs/ownership.md).
+func TestViewCoCallers(t *testing.T) {
+	f := testFleet(
+		v1alpha1.FleetCluster{Name: "prod", Renders: []v1alpha1.FleetRender{{Path: "a"}, {Path: "b"}, {Path: "c"}}},
+		v1alpha1.FleetCluster{Name: "edge", Path: "edge", EastWestGateway: &v1alpha1.EastWestGateway{Address: "gw"}, Exports: []string{"pay/*"}},
+	)
+	caller := func(name string) *v1alpha1.LatticeService {
+		return service("shop", name, map[string]v1alpha1.Resource{"payments": {Type: "service", Direction: "outbound", Namespace: "pay"}})
+	}
+	payments := service("pay", "payments", map[string]v1alpha1.Resource{
+		"cart":   {Type: "service", Direction: "inbound", Namespace: "shop", Cluster: "prod", Rules: []v1alpha1.L7Rule{{Methods: []string{"POST"}}}},
+		"orders": {Type: "service", Direction: "inbound", Namespace: "shop", Cluster: "prod"},
+	})
+	d, errs := Directory(f, []Render{
+		{Cluster: "prod", Name: "a", Services: []*v1alpha1.LatticeService{caller("cart")}},
+		{Cluster: "prod", Name: "b", Services: []*v1alpha1.LatticeService{caller("orders")}},
+		{Cluster: "prod", Name: "c", Services: []*v1alpha1.LatticeService{service("shop", "other", nil)}},
+		{Cluster: "edge", Name: "edge", Services: []*v1alpha1.LatticeService{payments}},
+	})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	v := View(d, "prod", "b")
+	cart, pay := entry(v, "prod", "shop/cart"), entry(v, "edge", "pay/payments")
+	if cart == nil || !slices.Equal(peers(cart.Outbound), []string{"/pay/payments"}) {
+		t.Errorf("the other render's caller: %+v", cart)
+	}
+	if pay == nil || !slices.Equal(peers(pay.Inbound), []string{"prod/shop/cart", "prod/shop/orders"}) {
+		t.Errorf("the remote callee: %+v", pay)
+	}
+	if entry(v, "prod", "shop/other") != nil {
+		t.Error("a render with no caller of it is not in the view")
+	}
+}
