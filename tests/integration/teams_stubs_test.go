@@ -90,7 +90,7 @@ func TestCrossClusterStubsOneOwner(t *testing.T) {
 			// One render of both teams gives the same objects.
 			one := t.TempDir()
 			writeFiles(t, one, map[string]string{
-				"fleet.yaml": strings.Replace(stubFiles(tc.mode)["fleet.yaml"], "renders: [{path: teams/a}, {path: teams/b}]", "renders: [{path: both}]", 1),
+				"fleet.yaml":              strings.Replace(stubFiles(tc.mode)["fleet.yaml"], "renders: [{path: teams/a}, {path: teams/b}]", "renders: [{path: both}]", 1),
 				"both/kustomization.yaml": "resources: [namespace.yaml, a.yaml, b.yaml, service-directory.yaml]\ntransformers: [platform.yaml]\n",
 				"both/platform.yaml":      stubFiles(tc.mode)["teams/a/platform.yaml"],
 				"both/namespace.yaml":     stubFiles(tc.mode)["teams/a/namespace.yaml"],
