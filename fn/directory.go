@@ -195,11 +195,11 @@ func (rr *renderRoot) read(stderr io.Writer) (fleet.Render, bool) {
 		fmt.Fprintln(stderr, "error:", err)
 		return fleet.Render{}, false
 	}
-	services, _, ok := readRoot(c, "cluster "+c.Name+": render "+rr.name, rr.dir, stderr)
+	out, ok := readRoot(c, "cluster "+c.Name+": render "+rr.name, rr.dir, stderr)
 	if !ok {
 		return fleet.Render{}, false
 	}
-	return fleet.Render{Cluster: c.Name, Name: rr.name, Services: services, From: rr.dir}, true
+	return fleet.Render{Cluster: c.Name, Name: rr.name, Services: out.Services, Members: out.Members, From: rr.dir}, true
 }
 
 // directoryFiles builds the directory and every view, as file contents by
@@ -359,7 +359,7 @@ func directoryContract(dir, name, out string, stdout, stderr io.Writer) bool {
 		name = filepath.Base(abs)
 	}
 	cl := o.Platform.Spec.Cluster
-	data, err := krm.Encode(fleet.ContractOf(cl.Name, cl.TrustDomain, name, o.Services))
+	data, err := krm.Encode(fleet.ContractOf(cl.Name, cl.TrustDomain, name, o.Services, o.Members))
 	if err != nil {
 		fmt.Fprintln(stderr, "error: internal error:", err)
 		return false

@@ -176,14 +176,14 @@ func (lf *loadedFleet) generate(stderr io.Writer) ([]byte, bool) {
 			ok = false
 			continue
 		}
-		ss, read, rok := readRoot(c, "cluster "+c.Name, dir, stderr)
+		out, rok := readRoot(c, "cluster "+c.Name, dir, stderr)
 		ok = rok && ok
-		if !read {
+		if out == nil {
 			continue
 		}
-		services[c.Name] = ss
+		services[c.Name] = out.Services
 		have := map[string]bool{}
-		for _, s := range ss {
+		for _, s := range out.Services {
 			have[s.Namespace+"/"+s.Name] = true
 		}
 		for _, e := range c.Exports {
@@ -266,24 +266,25 @@ func startEmpty(file string) error {
 	return os.WriteFile(file, nil, 0o644)
 }
 
-// readRoot reads the LatticeServices of one render root the way `lattice
-// render` reads them (decoded, defaulted, validated, nothing derived).
-// where names the root in errors ("cluster X", "cluster X: render R");
-// read is false when it could not (the errors are printed); ok is false
-// also when the root's Platform is not cluster c as the Fleet names it.
-func readRoot(c v1alpha1.FleetCluster, where, dir string, stderr io.Writer) (services []*v1alpha1.LatticeService, read, ok bool) {
+// readRoot reads one render root the way `lattice render` reads it (its
+// LatticeServices and MeshMembers decoded, defaulted and validated,
+// nothing derived). where names the root in errors ("cluster X", "cluster
+// X: render R"); out is nil when it could not be read (the errors are
+// printed); ok is false then, and also when the root's Platform is not
+// cluster c as the Fleet names it.
+func readRoot(c v1alpha1.FleetCluster, where, dir string, stderr io.Writer) (out *render.Output, ok bool) {
 	items, err := krm.ReadPaths([]string{dir})
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %s: %v\n", where, err)
-		return nil, false, false
+		return nil, false
 	}
-	out := render.Render(items, nil, render.Inventory)
+	out = render.Render(items, nil, render.Inventory)
 	fmt.Fprint(stderr, formatFindings(out.Results))
 	if out.Failed {
 		fmt.Fprintf(stderr, "error: %s: fix the errors above in %s\n", where, dir)
-		return nil, false, false
+		return nil, false
 	}
-	return out.Services, true, checkPlatform(c, dir, items, out.Platform, stderr)
+	return out, checkPlatform(c, dir, items, out.Platform, stderr)
 }
 
 func fleetInventory(file, out string, stdout, stderr io.Writer) bool {

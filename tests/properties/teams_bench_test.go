@@ -84,7 +84,7 @@ func teamsFleet(t testing.TB, seed uint64, shape fleetShape, size int) *dirBench
 				t.Fatalf("%s: %s", name, render.Format(out.Results))
 			}
 			d.services = append(d.services, fleet.Render{Cluster: fc.name, Name: name, Services: out.Services})
-			ct := fleet.ContractOf(fc.name, fc.td, name, out.Services)
+			ct := fleet.ContractOf(fc.name, fc.td, name, out.Services, out.Members)
 			d.contract = append(d.contract, fleet.Render{Cluster: fc.name, Name: name, Contract: ct.Spec.Clusters[0].Services})
 		}
 	}
