@@ -12,6 +12,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // The writer: typed object → encoding/json (which honours MarshalJSON of
@@ -29,9 +32,13 @@ import (
 // the JSON as YAML, which is where sigs.k8s.io/yaml turned NEL into a space
 // and refused DEL, C1 characters and U+FFFE.
 //
-// FuzzEncodeRoundTrip checks that every object reads back equal through
+// FuzzEncode checks that every object reads back equal through
 // sigs.k8s.io/yaml, and byte for byte that the output is sigs.k8s.io/yaml's
 // wherever sigs.k8s.io/yaml keeps the strings.
+//
+// The writer has a second layout, for results (appendResult): yaml.v3's,
+// as kyaml's yaml.Marshal writes them. FuzzResults checks it byte for byte
+// against yaml.v3.
 
 // Encode writes a typed object as YAML without the top-level status and
 // metadata.creationTimestamp (upstream structs serialise an empty status
@@ -71,12 +78,6 @@ func (e *Encoder) Encode(obj any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.Clone(out), nil
-}
-
-// jsonToYAML writes the JSON of one object (encoding/json's output) as YAML.
-func jsonToYAML(data []byte) ([]byte, error) {
-	var e Encoder
-	return e.jsonToYAML(data)
 }
 
 // jsonToYAML writes data as YAML into e's scratch buffer.
@@ -712,6 +713,112 @@ func (w *yamlWriter) literal(s string, indent int) {
 			w.buf = append(w.buf, line...)
 		}
 	}
+}
+
+// appendResult appends r as an entry of a top-level sequence in yaml.v3's
+// layout (two-space indentation, sequences not indented, no folding,
+// yaml.v3's choice of plain, single- or double-quoted scalars), for the
+// shape lattice's results have. For anything else (a field value, several
+// tags, an empty object, a string with a line break, a tab or a character
+// yaml.v3 escapes) it appends nothing and reports false: yaml.v3 writes
+// that result.
+func appendResult(b []byte, r *framework.Result) ([]byte, bool) {
+	if f := r.Field; f != nil && (f.Path == "" || f.CurrentValue != nil || f.ProposedValue != nil) ||
+		r.File != nil && r.File.Path == "" || r.ResourceRef != nil && *r.ResourceRef == (yaml.ResourceIdentifier{}) || len(r.Tags) > 1 {
+		return b, false
+	}
+	start := len(b)
+	w := &yamlWriter{buf: b}
+	ok := true
+	key := func(depth int, k string) {
+		if len(w.buf) == start {
+			w.buf = append(w.buf, "- "...)
+		} else {
+			w.indent(2 + 2*depth)
+		}
+		w.buf = append(append(w.buf, k...), ':')
+	}
+	value := func(v string) {
+		w.buf = append(w.buf, ' ')
+		ok = ok && w.v3Scalar(v)
+		w.buf = append(w.buf, '\n')
+	}
+	// put writes "k: v" unless v is empty (omitempty); open starts a
+	// nested mapping.
+	put := func(depth int, k, v string) {
+		if v != "" {
+			key(depth, k)
+			value(v)
+		}
+	}
+	open := func(k string) {
+		key(0, k)
+		w.buf = append(w.buf, '\n')
+	}
+	put(0, "message", r.Message)
+	put(0, "severity", string(r.Severity))
+	if ref := r.ResourceRef; ref != nil {
+		open("resourceRef")
+		put(1, "apiVersion", ref.APIVersion)
+		put(1, "kind", ref.Kind)
+		put(1, "name", ref.Name)
+		put(1, "namespace", ref.Namespace)
+	}
+	if r.Field != nil {
+		open("field")
+		put(1, "path", r.Field.Path)
+	}
+	if r.File != nil {
+		open("file")
+		put(1, "path", r.File.Path)
+		if r.File.Index != 0 {
+			key(1, "index")
+			w.buf = append(strconv.AppendInt(append(w.buf, ' '), int64(r.File.Index), 10), '\n')
+		}
+	}
+	for k, v := range r.Tags {
+		// Only a key yaml.v3 writes plain, as "key: value".
+		ok = ok && len(k) <= maxSimpleKey && oneLine(k) && isPlainString(k) && analyze(k).plain
+		open("tags")
+		key(1, k)
+		value(v)
+	}
+	if !ok || len(w.buf) == start {
+		return b[:start], false
+	}
+	return w.buf, true
+}
+
+// v3Scalar writes a one-line string as yaml.v3 writes it, or reports
+// false for a string it escapes or breaks (yaml.v3 writes those).
+func (w *yamlWriter) v3Scalar(s string) bool {
+	switch {
+	case !oneLine(s):
+		return false
+	case !isPlainString(s): // it would read back as another type
+		w.double(s, 0, 0, false)
+	case analyze(s).plain:
+		w.folded(s, 0, 0, false, 0)
+	default:
+		w.buf = append(w.buf, '\'')
+		w.folded(s, 0, 0, false, '\'')
+		w.buf = append(w.buf, '\'')
+	}
+	return true
+}
+
+// oneLine: s is UTF-8 with no line break and only characters yaml.v3
+// writes as they are (which leaves out tabs).
+func oneLine(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !printable(r) || r == '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 // lessV2 is yaml.v2's order of two string keys: rune by rune, letters
