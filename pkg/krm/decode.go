@@ -7,6 +7,7 @@ package krm
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -30,81 +31,63 @@ import (
 
 // DecodeService decodes a LatticeService node strictly.
 func DecodeService(n *yaml.RNode) (*v1alpha1.LatticeService, field.ErrorList) {
-	var s v1alpha1.LatticeService
-	if errs := decodeStrict(n, &s); len(errs) > 0 {
-		return nil, errs
-	}
-	return &s, nil
+	return decode[v1alpha1.LatticeService](n)
 }
 
 // DecodePlatform decodes a Platform node strictly. A nil node is the
 // all-defaults Platform.
 func DecodePlatform(n *yaml.RNode) (*v1alpha1.Platform, field.ErrorList) {
-	var p v1alpha1.Platform
 	if n == nil || yaml.IsMissingOrNull(n) {
-		return &p, nil
+		return &v1alpha1.Platform{}, nil
 	}
-	if errs := decodeStrict(n, &p); len(errs) > 0 {
-		return nil, errs
-	}
-	return &p, nil
+	return decode[v1alpha1.Platform](n)
 }
 
 // DecodeImageLock decodes an ImageLock node strictly.
 func DecodeImageLock(n *yaml.RNode) (*v1alpha1.ImageLock, field.ErrorList) {
-	var l v1alpha1.ImageLock
-	if errs := decodeStrict(n, &l); len(errs) > 0 {
-		return nil, errs
-	}
-	return &l, nil
+	return decode[v1alpha1.ImageLock](n)
 }
 
 // DecodeFleet decodes a Fleet node strictly.
 func DecodeFleet(n *yaml.RNode) (*v1alpha1.Fleet, field.ErrorList) {
-	var f v1alpha1.Fleet
-	if errs := decodeStrict(n, &f); len(errs) > 0 {
-		return nil, errs
-	}
-	return &f, nil
+	return decode[v1alpha1.Fleet](n)
 }
 
 // DecodeFleetInventory decodes a FleetInventory node strictly.
 func DecodeFleetInventory(n *yaml.RNode) (*v1alpha1.FleetInventory, field.ErrorList) {
-	var inv v1alpha1.FleetInventory
-	if errs := decodeStrict(n, &inv); len(errs) > 0 {
-		return nil, errs
-	}
-	return &inv, nil
+	return decode[v1alpha1.FleetInventory](n)
 }
 
 // DecodeServiceDirectory decodes a ServiceDirectory node strictly.
 func DecodeServiceDirectory(n *yaml.RNode) (*v1alpha1.ServiceDirectory, field.ErrorList) {
-	var d v1alpha1.ServiceDirectory
-	if errs := decodeStrict(n, &d); len(errs) > 0 {
-		return nil, errs
-	}
-	return &d, nil
+	return decode[v1alpha1.ServiceDirectory](n)
 }
 
-func decodeStrict(n *yaml.RNode, into any) field.ErrorList {
-	if errs := check(n.YNode(), reflect.TypeOf(into).Elem(), nil); len(errs) > 0 {
-		return errs
+// DecodeMeshMember decodes a MeshMember node strictly.
+func DecodeMeshMember(n *yaml.RNode) (*v1alpha1.MeshMember, field.ErrorList) {
+	return decode[v1alpha1.MeshMember](n)
+}
+
+// decode checks the node against T, then decodes it as JSON (what the API
+// types are written for).
+func decode[T any](n *yaml.RNode) (*T, field.ErrorList) {
+	var v T
+	if errs := check(n.YNode(), reflect.TypeFor[T](), nil); len(errs) > 0 {
+		return nil, errs
 	}
-	// The node is checked against the type, so JSON (what the API types
-	// are written for) decodes it.
 	data, err := nodeJSON(n.YNode())
 	if err != nil {
-		return field.ErrorList{field.Invalid(nil, nil, "cannot read YAML: "+err.Error())}
+		return nil, field.ErrorList{field.Invalid(nil, nil, "cannot read YAML: "+err.Error())}
 	}
-	if err := json.Unmarshal(data, into); err != nil {
-		var te *json.UnmarshalTypeError
-		path := ""
-		if ok := asTypeError(err, &te); ok {
-			path = te.Field
+	if err := json.Unmarshal(data, &v); err != nil {
+		var path *field.Path
+		if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) && te.Field != "" {
+			parts := strings.Split(te.Field, ".")
+			path = field.NewPath(parts[0], parts[1:]...)
 		}
-		return field.ErrorList{field.Invalid(pathFromDots(path), nil, "cannot decode: "+err.Error())}
+		return nil, field.ErrorList{field.Invalid(path, nil, "cannot decode: "+err.Error())}
 	}
-	return nil
+	return &v, nil
 }
 
 // nodeJSON is the JSON of a node, through yaml.v3's own decoding.
@@ -240,24 +223,6 @@ func stringKeys(v any) any {
 		}
 	}
 	return v
-}
-
-func asTypeError(err error, te **json.UnmarshalTypeError) bool {
-	t, ok := err.(*json.UnmarshalTypeError)
-	*te = t
-	return ok
-}
-
-func pathFromDots(p string) *field.Path {
-	if p == "" {
-		return nil
-	}
-	parts := strings.Split(p, ".")
-	fp := field.NewPath(parts[0])
-	for _, s := range parts[1:] {
-		fp = fp.Child(s)
-	}
-	return fp
 }
 
 var (

@@ -10,7 +10,11 @@ import (
 // yaml.v3 any other. A top-level sequence marshals entry by entry, so the
 // entries concatenate to the whole.
 func marshalResults(results framework.Results) ([]byte, error) {
-	var b []byte
+	size := 0
+	for _, r := range results {
+		size += 2*len(r.Message) + 256 // what a warning takes, room for quotes
+	}
+	b := make([]byte, 0, size)
 	for _, r := range results {
 		var ok bool
 		if b, ok = appendResult(b, r); ok {

@@ -651,40 +651,17 @@ func (w *yamlWriter) double(s string, col, indent int, breaks bool) int {
 	return col + 1
 }
 
+// escapes are yaml.v2's short escapes; other characters are written \xXX,
+// \uXXXX or \UXXXXXXXX.
+var escapes = map[rune]string{
+	0: `\0`, 0x07: `\a`, 0x08: `\b`, 0x09: `\t`, 0x0A: `\n`, 0x0B: `\v`, 0x0C: `\f`, 0x0D: `\r`, 0x1B: `\e`,
+	'"': `\"`, '\\': `\\`, 0x85: `\N`, 0xA0: `\_`, 0x2028: `\L`, 0x2029: `\P`,
+}
+
 func escape(r rune) string {
-	switch r {
-	case 0:
-		return `\0`
-	case 0x07:
-		return `\a`
-	case 0x08:
-		return `\b`
-	case 0x09:
-		return `\t`
-	case 0x0A:
-		return `\n`
-	case 0x0B:
-		return `\v`
-	case 0x0C:
-		return `\f`
-	case 0x0D:
-		return `\r`
-	case 0x1B:
-		return `\e`
-	case '"':
-		return `\"`
-	case '\\':
-		return `\\`
-	case 0x85:
-		return `\N`
-	case 0xA0:
-		return `\_`
-	case 0x2028:
-		return `\L`
-	case 0x2029:
-		return `\P`
-	}
-	switch {
+	switch e, ok := escapes[r]; {
+	case ok:
+		return e
 	case r <= 0xFF:
 		return fmt.Sprintf(`\x%02X`, r)
 	case r <= 0xFFFF:
