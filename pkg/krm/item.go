@@ -103,15 +103,8 @@ func ReadPaths(paths []string) ([]Item, error) {
 }
 
 func kindName(k yaml.Kind) string {
-	switch k {
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return "a scalar"
-	case yaml.AliasNode:
-		return "a YAML alias"
-	}
-	return "something else"
+	names := map[yaml.Kind]string{yaml.SequenceNode: "a list", yaml.ScalarNode: "a scalar", yaml.AliasNode: "a YAML alias"}
+	return cmp.Or(names[k], "something else")
 }
 
 // Line finds the line of a field path (as printed by field.Path) in n, or

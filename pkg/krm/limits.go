@@ -218,11 +218,13 @@ type limitChecker struct {
 	size map[*yaml.Node]int
 }
 
-// pathSeg is one step of the path to a node: a mapping key, or a sequence
-// index when key is nil. The path's text is built only for an error.
+// pathSeg is one step of the path to a node: a mapping key (of a map
+// rather than a struct when mapKey is set), or a sequence index when key is
+// nil. The path's text is built only for an error.
 type pathSeg struct {
-	key   *yaml.Node
-	index int
+	key    *yaml.Node
+	index  int
+	mapKey bool
 }
 
 func (c *limitChecker) fail(path []pathSeg, line int, format string, args ...any) {

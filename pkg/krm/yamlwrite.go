@@ -286,18 +286,13 @@ func (w *yamlWriter) value(v jvalue, col, indent int) {
 		w.mapping(w.entries(v), indent+2, false)
 	case v.kind == '[' && v.n > 0:
 		w.buf = append(w.buf, '\n')
-		w.sequence(w.entries(v), indent)
+		w.indent(indent)
+		w.items(w.entries(v), indent)
 	default:
 		w.buf = append(w.buf, ' ')
 		w.leaf(v, col, indent+2)
 		w.buf = append(w.buf, '\n')
 	}
-}
-
-// sequence writes a non-empty array with its "-" at column indent.
-func (w *yamlWriter) sequence(entries []jvalue, indent int) {
-	w.indent(indent)
-	w.items(entries, indent)
 }
 
 // items writes array entries, the first after what is on the line (a
@@ -385,6 +380,12 @@ func (w *yamlWriter) scalar(s string, col, indent int, key bool) int {
 // scalarStyle is yaml.v2's choice for a string, except that strings with
 // a line break other than "\n" are always double-quoted.
 func scalarStyle(s string, key bool) int {
+	if isWord(s) { // most strings: analyze has nothing to find
+		if isPlainString(s) {
+			return stylePlain
+		}
+		return styleDouble
+	}
 	a := analyze(s)
 	if a.otherBreaks {
 		return styleDouble
@@ -409,6 +410,17 @@ func scalarStyle(s string, key bool) int {
 		style = styleDouble
 	}
 	return style
+}
+
+// isWord: s is a letter or digit, then letters, digits, '-', '.', '_' and
+// '/': no indicator, space, break or character to escape.
+func isWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || i > 0 && strings.IndexByte("-._/", c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // scalarFacts is what yaml.v2's emitter learns about a string before it
@@ -588,6 +600,10 @@ const bestWidth = 80
 // column col, folding at a single space once past bestWidth when breaks
 // are allowed; continuation lines go at column indent.
 func (w *yamlWriter) folded(s string, col, indent int, breaks bool, quote byte) int {
+	if quote == 0 && strings.IndexByte(s, ' ') < 0 { // nowhere to fold
+		w.buf = append(w.buf, s...)
+		return col + utf8.RuneCountInString(s)
+	}
 	prevSpace := false
 	for i, r := range s {
 		if r == ' ' {
@@ -801,49 +817,33 @@ func oneLine(s string) bool {
 // lessV2 is yaml.v2's order of two string keys: rune by rune, letters
 // before other characters, and runs of digits by their numeric value.
 func lessV2(a, b string) bool {
-	if isASCII(a) && isASCII(b) {
-		return lessRunes(len(a), len(b), func(i int) rune { return rune(a[i]) }, func(i int) rune { return rune(b[i]) })
-	}
-	ar, br := []rune(a), []rune(b)
-	return lessRunes(len(ar), len(br), func(i int) rune { return ar[i] }, func(i int) rune { return br[i] })
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-func lessRunes(na, nb int, a, b func(int) rune) bool {
-	for i := 0; i < na && i < nb; i++ {
-		if a(i) == b(i) {
+	ar, br := []rune(a), []rune(b) // keys are short: on the stack
+	for i := 0; i < len(ar) && i < len(br); i++ {
+		if ar[i] == br[i] {
 			continue
 		}
-		al, bl := unicode.IsLetter(a(i)), unicode.IsLetter(b(i))
+		al, bl := unicode.IsLetter(ar[i]), unicode.IsLetter(br[i])
 		if al && bl {
-			return a(i) < b(i)
+			return ar[i] < br[i]
 		}
 		if al || bl {
 			return bl
 		}
 		var ai, bi int
 		var an, bn int64
-		if a(i) == '0' || b(i) == '0' {
-			for j := i - 1; j >= 0 && unicode.IsDigit(a(j)); j-- {
-				if a(j) != '0' {
+		if ar[i] == '0' || br[i] == '0' {
+			for j := i - 1; j >= 0 && unicode.IsDigit(ar[j]); j-- {
+				if ar[j] != '0' {
 					an, bn = 1, 1
 					break
 				}
 			}
 		}
-		for ai = i; ai < na && unicode.IsDigit(a(ai)); ai++ {
-			an = an*10 + int64(a(ai)-'0')
+		for ai = i; ai < len(ar) && unicode.IsDigit(ar[ai]); ai++ {
+			an = an*10 + int64(ar[ai]-'0')
 		}
-		for bi = i; bi < nb && unicode.IsDigit(b(bi)); bi++ {
-			bn = bn*10 + int64(b(bi)-'0')
+		for bi = i; bi < len(br) && unicode.IsDigit(br[bi]); bi++ {
+			bn = bn*10 + int64(br[bi]-'0')
 		}
 		if an != bn {
 			return an < bn
@@ -851,7 +851,7 @@ func lessRunes(na, nb int, a, b func(int) rune) bool {
 		if ai != bi {
 			return ai < bi
 		}
-		return a(i) < b(i)
+		return ar[i] < br[i]
 	}
-	return na < nb
+	return len(ar) < len(br)
 }
