@@ -256,7 +256,7 @@ func (w *yamlWriter) mapping(entries []jvalue, indent int, inline bool) {
 			w.indent(indent)
 		}
 		col := indent
-		if len(e.key) > maxSimpleKey || strings.ContainsAny(e.key, "\n\r\u0085\u2028\u2029") {
+		if len(e.key) > maxSimpleKey || !isWord(e.key) && strings.ContainsAny(e.key, "\n\r\u0085\u2028\u2029") {
 			// Not a simple key: "? key", then ":" on a line of its own.
 			w.buf = append(w.buf, "? "...)
 			w.scalar(e.key, indent+2, indent+2, false)
