@@ -38,9 +38,10 @@ $(KUSTOMIZE):
 demo: build $(KUSTOMIZE) ## Render examples/commerce through the real kustomize, lattice as an exec function
 	PATH="$(BIN):$$PATH" $(KUSTOMIZE) build --enable-alpha-plugins --enable-exec examples/commerce
 
-test: test-deps lint build $(KUSTOMIZE) envtest ## Lint, then run every test, including the kustomize, pre-commit and API-server tiers
+test: test-deps lint build $(KUSTOMIZE) envtest ## Lint, then every test: kustomize, pre-commit, API-server, Flux and Argo CD tiers
 	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 -timeout 30m ./...
 	cd tests/conformance && go test -count=1 -timeout 60m ./...
+	$(MAKE) --no-print-directory test-flux test-argocd
 
 test-deps: ## Install the Debian packages the tests run (graphviz, pre-commit, git) if missing; root only
 	@missing=""; for cp in $(TEST_DEBS); do command -v "$${cp%%=*}" >/dev/null || missing+=" $${cp#*=}"; done; \

@@ -13,11 +13,12 @@ import (
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 	"github.com/lattice-dev/lattice/pkg/krm"
 	"github.com/lattice-dev/lattice/pkg/render"
+	"github.com/lattice-dev/lattice/pkg/validate"
 )
 
 func init() { commands = append(commands, checkCmd) }
 
-func checkCmd(_ io.Reader, stdout, stderr io.Writer) *cobra.Command {
+func checkCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var discover, roots, all bool
 	cmd := &cobra.Command{
 		Use:   "check DIR|FILE...",
@@ -40,6 +41,11 @@ that holds a Platform (one Argo CD app, Flux Kustomization or cluster), without 
 nested in it. A team monorepo or a fleet repository (one directory per cluster) is then
 one command; without any Platform the directories are one render, as without --roots.
 
+- reads a built stream from stdin instead — what ` + "`kustomize build`" + ` printed, what Argo CD or
+Flux would apply — and checks it the way ` + "`lattice validate`" + ` does: lattice's own source kinds
+in it are errors ("unrendered: did you forget --enable-exec?"), since a build that skipped
+lattice passes its sources through, and every other object is checked against its schema.
+
 --all checks a whole repository or fleet: every render root under the paths (each
 kustomization no other one includes, each top kpt package) is rendered on its own, and
 then the renders are compared: an object two renders of one cluster would both apply, a
@@ -50,9 +56,16 @@ renders with file and line (docs/ownership.md).
 		Example: `  lattice check .
   lattice check services/ platform.yaml
   lattice check --roots .
-  lattice check --all .`,
+  lattice check --all .
+  kustomize build --enable-alpha-plugins --enable-exec overlays/prod | lattice check -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if slices.Contains(args, "-") {
+				if len(args) > 1 || discover || roots || all {
+					return fmt.Errorf("check - reads one built stream from stdin: give it alone, without --discover, --roots or --all")
+				}
+				return checkStream(stdin, stdout, stderr)
+			}
 			if all && !discover {
 				return checkAll(args, stdout)
 			}
@@ -90,6 +103,31 @@ renders with file and line (docs/ownership.md).
 	cmd.Flags().BoolVar(&roots, "roots", false, "check each directory holding a Platform as a render of its own")
 	cmd.Flags().BoolVar(&all, "all", false, "check every render root under the paths, and that no two renders emit one object")
 	return cmd
+}
+
+// checkStream checks a built stream (stdin) as `lattice validate -` does,
+// printing check's FILE: lines: sources in it are the --enable-exec mistake.
+func checkStream(stdin io.Reader, stdout, stderr io.Writer) error {
+	items, err := readValidateInput([]string{"-"}, stdin)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return exitErr{exitUsage}
+	}
+	failed := false
+	for _, r := range validateItems(items, validate.Options{}) {
+		for _, p := range r.Problems {
+			sev := "error"
+			if p.Severity == validate.Warning {
+				sev = "warning"
+			}
+			failed = failed || p.Severity == validate.Error
+			fmt.Fprintf(stdout, "-: document %d: %s: %s", r.Index+1, sev, problemLine(r, validate.Problem{Field: p.Field, Message: p.Message}))
+		}
+	}
+	if failed {
+		return exitErr{exitError}
+	}
+	return nil
 }
 
 // checkRoots checks each render root under dirs on its own and prints

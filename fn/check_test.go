@@ -92,3 +92,31 @@ func TestCheckDiscover(t *testing.T) {
 		t.Errorf("unreadable file: exit %d, stdout %q, stderr %q; want exit 1, the reason on stderr only", code, out, errOut)
 	}
 }
+
+// TestCheckStreamRefusesUnrendered (issue 15 §3): `lattice check -` reads
+// a built stream; unrendered sources in it (kustomize build without
+// --enable-exec) are errors with the fix, as in `lattice validate`, and a
+// rendered stream passes.
+func TestCheckStreamRefusesUnrendered(t *testing.T) {
+	unrendered := `apiVersion: v1
+kind: Namespace
+metadata: {name: prod}
+---
+apiVersion: lattice.dev/v1alpha1
+kind: LatticeService
+metadata: {name: web, namespace: prod}
+spec:
+  workload:
+    containers: {main: {image: x}}
+`
+	code, out, errOut := runCLI(t, unrendered, "check", "-")
+	if code != 1 || !strings.Contains(out, "-: document 2: error: LatticeService prod/web: unrendered: did you forget --enable-exec?") {
+		t.Errorf("unrendered stream: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if code, out, _ := runCLI(t, "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}\n", "check", "-"); code != 0 || out != "" {
+		t.Errorf("rendered stream: exit %d, %q", code, out)
+	}
+	if code, _, errOut := runCLI(t, "", "check", "-", "."); code == 0 || !strings.Contains(errOut, "give it alone") {
+		t.Errorf("- with paths: exit %d, %q", code, errOut)
+	}
+}

@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,9 +25,14 @@ import (
 // argoCDVersion is the argo-cd module version in go.mod.
 const argoCDVersion = "v3.6.2"
 
+// repoRoot is two levels up from the package directory, where go test
+// runs the test (runtime.Caller names no file under -trimpath).
 var repoRoot = func() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return filepath.Join(wd, "..", "..")
 }()
 
 // tool returns the program named by env (set by the Makefile), else the

@@ -15,6 +15,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -258,6 +260,41 @@ func ready(t *testing.T, env *conformance.Env, name, digest string) {
 	t.Fatalf("Kustomization %s not Ready at %s after 5 minutes: %s", name, digest, last)
 }
 
+// create creates a Flux object (OCIRepository or Kustomization) in flux-system.
+func create(t *testing.T, env *conformance.Env, o *unstructured.Unstructured) {
+	t.Helper()
+	gvr := ociRepositoryGVR
+	if o.GetKind() == "Kustomization" {
+		gvr = kustomizationGVR
+	}
+	if _, err := env.Client.Resource(gvr).Namespace("flux-system").Create(context.Background(), o, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create %s: %v", id(o), err)
+	}
+}
+
+// failing waits until the Kustomization is not Ready with a message
+// containing want.
+func failing(t *testing.T, env *conformance.Env, name, want string) {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+		ks, err := env.Client.Resource(kustomizationGVR).Namespace("flux-system").Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conds, _, _ := unstructured.NestedSlice(ks.Object, "status", "conditions")
+		b, _ := json.Marshal(conds)
+		last = string(b)
+		for _, c := range conds {
+			m, _ := c.(map[string]any)
+			if msg, _ := m["message"].(string); m["type"] == "Ready" && m["status"] == "False" && strings.Contains(msg, want) {
+				return
+			}
+		}
+	}
+	t.Fatalf("Kustomization %s did not fail with %q after 3 minutes: %s", name, want, last)
+}
+
 func get(t *testing.T, env *conformance.Env, o *unstructured.Unstructured) error {
 	t.Helper()
 	gvk := o.GroupVersionKind()
@@ -287,7 +324,7 @@ func TestFluxDeploysAndPrunes(t *testing.T) {
 		}
 	}
 
-	reg := httptest.NewServer(registry.New(registry.Logger(nil)))
+	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	t.Cleanup(reg.Close)
 	host := strings.TrimPrefix(reg.URL, "http://")
 
@@ -308,17 +345,26 @@ func TestFluxDeploysAndPrunes(t *testing.T) {
 	v1 := rendered(t, deploy)
 	digest1 := push(t, "oci://"+host+"/shop:v1", deploy)
 
+	// Without the platform, the app fails as a whole and applies nothing
+	// (docs/flux.md, "The platform first"): this is why it depends on it.
+	for _, o := range fluxObjects(t, "early", "oci://"+host+"/shop", "") {
+		create(t, env, o)
+	}
+	failing(t, env, "early", `namespaces "gateway-system" not found`)
+	for _, o := range v1 {
+		if o.GetKind() == "Deployment" {
+			if err := get(t, env, o); !apierrors.IsNotFound(err) {
+				t.Errorf("%s applied by the failing Kustomization (%v)", id(o), err)
+			}
+		}
+	}
+	must(t, env.Client.Resource(kustomizationGVR).Namespace("flux-system").Delete(ctx, "early", metav1.DeleteOptions{}))
+
 	var objs []*unstructured.Unstructured
 	objs = append(objs, fluxObjects(t, "platform", "oci://"+host+"/platform", "")...)
 	objs = append(objs, fluxObjects(t, "shop", "oci://"+host+"/shop", "platform")...)
 	for _, o := range objs {
-		gvr := ociRepositoryGVR
-		if o.GetKind() == "Kustomization" {
-			gvr = kustomizationGVR
-		}
-		if _, err := env.Client.Resource(gvr).Namespace("flux-system").Create(ctx, o, metav1.CreateOptions{}); err != nil {
-			t.Fatalf("create %s: %v", id(o), err)
-		}
+		create(t, env, o)
 	}
 	ready(t, env, "platform", digestOf(platformDigest))
 	ready(t, env, "shop", digestOf(digest1))
