@@ -600,9 +600,14 @@ const bestWidth = 80
 // column col, folding at a single space once past bestWidth when breaks
 // are allowed; continuation lines go at column indent.
 func (w *yamlWriter) folded(s string, col, indent int, breaks bool, quote byte) int {
-	if quote == 0 && strings.IndexByte(s, ' ') < 0 { // nowhere to fold
+	if !breaks || quote == 0 && strings.IndexByte(s, ' ') < 0 { // nowhere to fold
+		n := utf8.RuneCountInString(s)
+		if quote != 0 {
+			n += strings.Count(s, "'")
+			s = strings.ReplaceAll(s, "'", "''")
+		}
 		w.buf = append(w.buf, s...)
-		return col + utf8.RuneCountInString(s)
+		return col + n
 	}
 	prevSpace := false
 	for i, r := range s {
