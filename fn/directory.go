@@ -223,7 +223,7 @@ func (rr *renderRoot) read(stderr io.Writer) (fleet.Render, bool) {
 	if !checkPlatform(c, rr.dir, items, out.Platform, stderr) {
 		return fleet.Render{}, false
 	}
-	return fleet.Render{Cluster: c.Name, Name: rr.name, Services: out.Services, From: rr.dir}, true
+	return fleet.Render{Cluster: c.Name, Name: rr.name, Services: out.Services, Members: out.Members, From: rr.dir}, true
 }
 
 // directoryFiles builds the directory and every view, as file contents by
@@ -394,7 +394,7 @@ func directoryContract(dir, name, out string, stdout, stderr io.Writer) bool {
 		name = filepath.Base(abs)
 	}
 	cl := o.Platform.Spec.Cluster
-	data, err := krm.Encode(fleet.ContractOf(cl.Name, cl.TrustDomain, name, o.Services))
+	data, err := krm.Encode(fleet.ContractOf(cl.Name, cl.TrustDomain, name, o.Services, o.Members))
 	if err != nil {
 		fmt.Fprintln(stderr, "error: internal error:", err)
 		return false

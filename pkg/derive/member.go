@@ -1,6 +1,7 @@
 package derive
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -81,6 +82,27 @@ func checkMembers(in SharedInput) []Problem {
 		}
 		if seen[id] == "" {
 			seen[id] = "MeshMember " + n.Ref.String()
+		}
+	}
+	// A member of another render, as the directory records it: its entry
+	// may be stale, so an account that is a service's here, or the
+	// waypoint's, is refused rather than admitted as the member.
+	for _, n := range in.Graph.Siblings() {
+		if id := n.Ref.Namespace + "/" + n.Ref.Name; !n.IsMember() && seen[id] == "" {
+			seen[id] = "LatticeService " + n.Ref.String()
+		}
+	}
+	for _, n := range in.Graph.Siblings() {
+		if !n.IsMember() {
+			continue
+		}
+		sa := n.ServiceAccount()
+		id := n.Ref.Namespace + "/" + sa
+		if who := seen[id]; sa == waypointName(n.Ref.Namespace) || who != "" && who != "MeshMember "+n.Ref.String() {
+			who = cmp.Or(who, "the namespace's waypoint proxy")
+			ps = append(ps, Problem{
+				Message: fmt.Sprintf("the service directory records MeshMember %s of render %s as ServiceAccount %s, which is the identity of %s; a member never runs as another workload's account. Fix the member's spec.serviceAccount in its render and run `lattice directory build`",
+					n.Ref, n.Remote.Render, id, who)})
 		}
 	}
 	return ps

@@ -129,6 +129,9 @@ func sidecarRoutes(in SharedInput) []Derived {
 		if len(ports) == 0 {
 			continue // checkRemote reported it
 		}
+		if !StubOwner(g, k.to, k.ns) {
+			continue // another render of this cluster emits it (stub.go)
+		}
 		host := k.to.Name + "." + k.to.Namespace + ".svc.cluster.local"
 		name := remoteName(k.to)
 		meta := sharedMeta(name, k.ns)

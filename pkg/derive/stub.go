@@ -68,6 +68,9 @@ func stubs(in SharedInput) []Derived {
 		if n == nil || n.Remote == nil || len(n.Remote.Ports) == 0 || names[to.Namespace+"/"+to.Name] > 1 {
 			continue // checkRemote and checkAmbientRemote reported it
 		}
+		if !StubOwner(g, to, "") {
+			continue // another render of this cluster emits it
+		}
 		src := by[to]
 		labels := globalLabels(in.Platform, Labels(to.Name))
 		labels[LabelRemoteCluster] = to.Cluster
@@ -93,6 +96,29 @@ func stubs(in SharedInput) []Derived {
 		out = append(out, Derived{Object: ap, Sources: src, Owner: RemoteOwner(to), Reason: "spec.workload.resources"})
 	}
 	return out
+}
+
+// StubOwner reports whether this render emits the caller cluster's copy
+// of remote callee to (for callers in namespace ns; "" for any): of the
+// renders of this cluster with an agreed caller of it, the first in the
+// directory's order (render names sorted). Every render of the cluster
+// reads the other renders' callers of its remote callees in its view
+// (fleet.View), so all of them pick the same one, and no two emit one
+// object (docs/ownership.md). The owner's allow-l7-to lists every caller
+// of the cluster (Graph.Callers of a remote node holds the siblings'
+// edges). Without a directory (a FleetInventory) a cluster is one render:
+// always the owner.
+func StubOwner(g *graph.Graph, to graph.Ref, ns string) bool {
+	mine := g.Render()
+	for _, e := range g.Callers(to) {
+		if e.From.Cluster != "" || ns != "" && e.From.Namespace != ns {
+			continue
+		}
+		if n := g.Node(e.From); n != nil && n.Remote != nil && n.Remote.Render < mine {
+			return false
+		}
+	}
+	return true
 }
 
 // l7Rules are a waypoint's rules for callers: one per caller principal, in

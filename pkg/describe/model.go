@@ -48,6 +48,9 @@ type Service struct {
 	Remote bool `json:"remote,omitempty"`
 	// Member is set for a MeshMember: a workload lattice does not derive.
 	Member bool `json:"member,omitempty"`
+	// Render is the render that owns a service or member of this cluster
+	// that this render agrees with through the directory (docs/teams.md).
+	Render string `json:"render,omitempty"`
 	// Hostname and TLS of its ingress, if any.
 	Hostname string `json:"hostname,omitempty"`
 	TLS      string `json:"tls,omitempty"`
@@ -92,6 +95,9 @@ func Build(out *render.Output) Model {
 			s := &Service{ID: id(r), Cluster: r.Cluster, Namespace: r.Namespace, Name: r.Name}
 			if n := out.Graph.Node(r); n != nil && n.Member != nil {
 				s.Member = true
+			} else if n != nil && n.Remote != nil && r.Cluster == "" {
+				// Another render's, through the directory.
+				s.Cluster, s.Render, s.Member = local, n.Remote.Render, n.Remote.Member
 			} else if n != nil && n.Remote != nil {
 				s.Remote = true
 				for _, p := range n.Remote.Ports {
@@ -106,9 +112,10 @@ func Build(out *render.Output) Model {
 			ensure(e.To)
 			m.Edges = append(m.Edges, Edge{From: id(e.From), To: id(e.To), Kind: Agreement, Rules: rules(e.Rules)})
 		}
-		// Callers on other clusters of the fleet, and MeshMembers.
+		// Callers on other clusters of the fleet, of the cluster's other
+		// renders, and MeshMembers.
 		for _, e := range out.Graph.Callers(n.Ref) {
-			if caller := out.Graph.Node(e.From); e.From.Cluster != "" || caller != nil && caller.Member != nil {
+			if caller := out.Graph.Node(e.From); e.From.Cluster != "" || caller != nil && (caller.Member != nil || caller.Remote != nil) {
 				ensure(e.From)
 				m.Edges = append(m.Edges, Edge{From: id(e.From), To: id(e.To), Kind: Agreement, Rules: rules(e.Rules)})
 			}

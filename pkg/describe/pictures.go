@@ -47,6 +47,10 @@ func nodeLabel(s Service, newline string) string {
 	switch {
 	case s.Remote:
 		label += newline + "(remote)"
+	case s.Render != "" && s.Member:
+		label += newline + "(mesh member, render " + s.Render + ")"
+	case s.Render != "":
+		label += newline + "(render " + s.Render + ")"
 	case s.Member:
 		label += newline + "(mesh member)"
 	case !s.Rendered:
@@ -126,6 +130,17 @@ func (m Model) Mermaid() string {
 	for _, i := range red {
 		fmt.Fprintf(&b, "  linkStyle %d stroke:#d33,color:#d33\n", i)
 	}
+	// Another render's services and members: dashed.
+	other := false
+	for _, s := range m.Services {
+		if s.Render != "" {
+			fmt.Fprintf(&b, "  class %s otherRender\n", mid(s.ID))
+			other = true
+		}
+	}
+	if other {
+		b.WriteString("  classDef otherRender stroke-dasharray: 5 5\n")
+	}
 	return b.String()
 }
 
@@ -137,7 +152,10 @@ func (m Model) DOT() string {
 		fmt.Fprintf(&b, "  subgraph cluster_%d {\n    label=%s;\n    style=dashed;\n", i, quote(g.label))
 		for _, s := range g.services {
 			style := ""
-			if !s.Rendered {
+			switch {
+			case s.Render != "":
+				style = ", style=\"rounded,dashed\"" // another render's
+			case !s.Rendered:
 				style = ", style=\"rounded,dotted\""
 			}
 			fmt.Fprintf(&b, "    %s [label=%s%s];\n", quote(s.ID), quote(nodeLabel(s, "\n")), style)

@@ -3,6 +3,7 @@ package fleet
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -47,8 +48,12 @@ type Render struct {
 	Name    string
 	// Services are the render's defaulted and valid LatticeServices.
 	Services []*v1alpha1.LatticeService
+	// Members are the render's defaulted and valid MeshMembers: their
+	// contracts let services of the cluster's other renders admit and call
+	// them (mesh-members.md).
+	Members []*v1alpha1.MeshMember
 	// Contract are the entries of a published contract (ContractOf), used
-	// when Services is nil.
+	// when Services and Members are nil.
 	Contract []v1alpha1.InventoryService
 	// From says where the render came from, for errors.
 	From string
@@ -79,23 +84,64 @@ func Entry(s *v1alpha1.LatticeService, cluster, td, render string, exported, ful
 	return out
 }
 
+// MemberEntry is one MeshMember's contract in a directory. A member is
+// matched on its own cluster only (its peers name no cluster), so its
+// declarations of services of its own render, or of nothing on the
+// cluster, stay in its render like a service's; full (the cluster has
+// several renders) adds its inbound declarations and wildcard. Its
+// identity is its ServiceAccount's, which is recorded when it is not the
+// member's name.
+func MemberEntry(m *v1alpha1.MeshMember, td, render string, full bool, inRender, inCluster func(string) bool) v1alpha1.InventoryService {
+	out := v1alpha1.InventoryService{Namespace: m.Namespace, Name: m.Name, Render: render, Member: true,
+		Identity: Identity(td, m.Namespace, m.Spec.ServiceAccount)}
+	if m.Spec.ServiceAccount != m.Name {
+		out.ServiceAccount = m.Spec.ServiceAccount
+	}
+	skip := func(p v1alpha1.MemberPeer) bool {
+		k := p.Namespace + "/" + p.Name
+		return inRender(k) || inCluster != nil && !inCluster(k)
+	}
+	for _, p := range m.Spec.Outbound {
+		if !skip(p) {
+			out.Outbound = append(out.Outbound, v1alpha1.InventoryPeer{Namespace: p.Namespace, Name: p.Name})
+		}
+	}
+	for _, p := range m.Spec.Inbound {
+		switch {
+		case !full:
+		case p.Name == "*":
+			out.AcceptsAnyDeclaredCaller = true
+		case !skip(p):
+			out.Inbound = append(out.Inbound, v1alpha1.InventoryPeer{Namespace: p.Namespace, Name: p.Name})
+		}
+	}
+	sortPeers(out.Outbound)
+	out.Outbound = slices.CompactFunc(out.Outbound, samePeer)
+	sortPeers(out.Inbound)
+	out.Inbound = slices.CompactFunc(out.Inbound, samePeer)
+	return out
+}
+
 // Identity is a service's principal as Istio policies name it.
 func Identity(td, ns, name string) string { return td + "/ns/" + ns + "/sa/" + name }
 
-func names(services []*v1alpha1.LatticeService) map[string]bool {
-	m := make(map[string]bool, len(services))
+func names(services []*v1alpha1.LatticeService, members []*v1alpha1.MeshMember) map[string]bool {
+	m := make(map[string]bool, len(services)+len(members))
 	for _, s := range services {
 		m[s.Namespace+"/"+s.Name] = true
+	}
+	for _, x := range members {
+		m[x.Namespace+"/"+x.Name] = true
 	}
 	return m
 }
 
 // ContractOf is a render's contract, as its team's CI publishes it: one
-// cluster, the render's services with everything that leaves the render
-// (the cluster's other renders and the Fleet's exports are not known yet;
-// Directory settles both).
-func ContractOf(cluster, td, render string, services []*v1alpha1.LatticeService) *v1alpha1.ServiceDirectory {
-	mine := names(services)
+// cluster, the render's services and members with everything that leaves
+// the render (the cluster's other renders and the Fleet's exports are not
+// known yet; Directory settles both).
+func ContractOf(cluster, td, render string, services []*v1alpha1.LatticeService, members []*v1alpha1.MeshMember) *v1alpha1.ServiceDirectory {
+	mine := names(services, members)
 	in := func(k string) bool { return mine[k] }
 	c := v1alpha1.InventoryCluster{Name: cluster, TrustDomain: td, Network: cluster, Renders: []string{render}}
 	for _, s := range services {
@@ -104,6 +150,9 @@ func ContractOf(cluster, td, render string, services []*v1alpha1.LatticeService)
 		// an export would bind.
 		e.Waypoint = s.Spec.Workload.Service != nil && len(s.Spec.Workload.Service.Ports) > 0 && v1alpha1.RestrictsInbound(s)
 		c.Services = append(c.Services, e)
+	}
+	for _, m := range members {
+		c.Services = append(c.Services, MemberEntry(m, td, render, true, in, nil))
 	}
 	sortServices(c.Services)
 	d := newDirectory()
@@ -157,12 +206,17 @@ func Directory(f *v1alpha1.Fleet, renders []Render) (*v1alpha1.ServiceDirectory,
 		}
 		slices.Sort(out.Renders)
 		for _, r := range rs {
-			if r.Services != nil {
-				mine := names(r.Services)
+			if r.Services != nil || r.Members != nil {
+				mine := names(r.Services, r.Members)
 				in := func(k string) bool { return mine[k] }
 				for _, s := range r.Services {
 					if owner[s.Namespace+"/"+s.Name].Name == r.Name {
 						out.Services = append(out.Services, Entry(s, c.Name, c.TrustDomain, r.Name, Exported(c, s.Namespace, s.Name), full || Exported(c, s.Namespace, s.Name), in, inCluster))
+					}
+				}
+				for _, m := range r.Members {
+					if owner[m.Namespace+"/"+m.Name].Name == r.Name {
+						out.Services = append(out.Services, MemberEntry(m, c.TrustDomain, r.Name, full, in, inCluster))
 					}
 				}
 				continue
@@ -185,6 +239,9 @@ func renderNames(r Render) []string {
 	for _, s := range r.Services {
 		out = append(out, s.Namespace+"/"+s.Name)
 	}
+	for _, m := range r.Members {
+		out = append(out, m.Namespace+"/"+m.Name)
+	}
 	for _, e := range r.Contract {
 		out = append(out, e.Namespace+"/"+e.Name)
 	}
@@ -195,12 +252,17 @@ func renderNames(r Render) []string {
 // the cluster's trust domain, and what the cluster's other renders decide
 // (Entry with the cluster known gives the same entry from the spec).
 func settle(e v1alpha1.InventoryService, c v1alpha1.FleetCluster, render string, full bool, inCluster func(string) bool) v1alpha1.InventoryService {
-	e.Render, e.Identity = render, Identity(c.TrustDomain, e.Namespace, e.Name)
-	e.Exported = Exported(c, e.Namespace, e.Name)
+	e.Render, e.Identity = render, Identity(c.TrustDomain, e.Namespace, e.Account())
+	if e.Member {
+		// Matched on its own cluster only (MemberEntry).
+		e.Exported, e.Waypoint, e.Ports = false, false, nil
+	} else {
+		e.Exported = Exported(c, e.Namespace, e.Name)
+	}
 	keep := func(ps []v1alpha1.InventoryPeer) []v1alpha1.InventoryPeer {
 		var out []v1alpha1.InventoryPeer
 		for _, p := range ps {
-			if p.Cluster == c.Name && !inCluster(p.Namespace+"/"+p.Name) {
+			if (p.Cluster == c.Name || e.Member) && !inCluster(p.Namespace+"/"+p.Name) {
 				continue
 			}
 			out = append(out, p)
@@ -229,13 +291,41 @@ func ValidateDirectory(d *v1alpha1.ServiceDirectory) field.ErrorList {
 			if !slices.Contains(c.Renders, s.Render) {
 				errs = append(errs, field.Invalid(sp.Child("render"), s.Render, "every service of a directory names one of its cluster's renders; run `"+DirectoryCommand+"` instead of editing the directory"))
 			}
-			if want := Identity(c.TrustDomain, s.Namespace, s.Name); s.Identity != "" && s.Identity != want {
+			if want := Identity(c.TrustDomain, s.Namespace, s.Account()); s.Identity != "" && s.Identity != want {
 				errs = append(errs, field.Invalid(sp.Child("identity"), s.Identity, "the identity of "+s.Namespace+"/"+s.Name+" on cluster "+c.Name+" is "+want+"; run `"+DirectoryCommand+"` instead of editing the directory"))
 			}
+			errs = append(errs, validateMemberEntry(sp, s)...)
 		}
 	}
 	if d.Spec.Contract && len(d.Spec.Clusters) != 1 {
 		errs = append(errs, field.Invalid(cp, len(d.Spec.Clusters), "a contract is one render of one cluster; write it with `lattice directory contract`"))
+	}
+	return errs
+}
+
+// validateMemberEntry checks what a member's entry cannot hold: a member
+// has no ports, no L7 rules and no export, and its peers are on its own
+// cluster (mesh-members.md); only a member runs as another account than
+// its name.
+func validateMemberEntry(sp *field.Path, s v1alpha1.InventoryService) field.ErrorList {
+	regen := "; run `" + DirectoryCommand + "` instead of editing the directory"
+	if !s.Member {
+		if s.ServiceAccount != "" {
+			return field.ErrorList{field.Forbidden(sp.Child("serviceAccount"), "a LatticeService runs as its own name; only a member (member: true) records its account"+regen)}
+		}
+		return nil
+	}
+	var errs field.ErrorList
+	if len(s.Ports) > 0 || s.Exported || s.Waypoint || len(s.AnyCallerRules) > 0 {
+		errs = append(errs, field.Forbidden(sp, "a MeshMember's entry has no ports, export, waypoint or L7 rules"+regen))
+	}
+	for _, ps := range [][]v1alpha1.InventoryPeer{s.Outbound, s.Inbound} {
+		for _, p := range ps {
+			if p.Cluster != "" || len(p.Rules) > 0 {
+				errs = append(errs, field.Forbidden(sp, "a MeshMember's peers are on its own cluster and carry no L7 rules"+regen))
+				return errs
+			}
+		}
 	}
 	return errs
 }
@@ -262,10 +352,13 @@ type RenderCheck struct {
 // render is the one spec.render names (a view), or the render most of its
 // services are recorded in. Every own service must be recorded, in this
 // render, with its current contract; every service recorded for this
-// render must be in it. skip are services of the render that failed
-// validation: not compared, and not reported missing. cmd is the command
-// that refreshes the directory.
-func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, services []*v1alpha1.LatticeService, skip map[string]bool, cmd string) RenderCheck {
+// render must be in it; the same for its MeshMembers. skip are services of
+// the render that failed validation: not compared, and not reported
+// missing. cmd is the command that refreshes the directory.
+func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, services []*v1alpha1.LatticeService, members []*v1alpha1.MeshMember, skip map[string]bool, cmd string) RenderCheck {
+	if cmd != DirectoryCommand {
+		members = nil // a FleetInventory carries no members: they are matched in their own render only
+	}
 	var c *v1alpha1.InventoryCluster
 	var clusterNames []string
 	for i := range d.Spec.Clusters {
@@ -298,6 +391,11 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 				count[e.Render]++
 			}
 		}
+		for _, m := range members {
+			if e := recorded[m.Namespace+"/"+m.Name]; e != nil {
+				count[e.Render]++
+			}
+		}
 		best := -1
 		for _, r := range sorted.Keys(count) {
 			if count[r] > best {
@@ -315,7 +413,7 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 	stale := func(svc, what string) Mismatch {
 		return Mismatch{Service: svc, Message: fmt.Sprintf("the %s is stale for %s (%s); run `%s` and commit the result with the change", noun, where, what, cmd)}
 	}
-	own := names(services)
+	own := names(services, members)
 	inRender := func(k string) bool { return own[k] || skip[k] }
 	inCluster := func(k string) bool { return inRender(k) || recorded[k] != nil && recorded[k].Render != mine }
 	if !full {
@@ -335,6 +433,21 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 			want.Identity = have.Identity // a FleetInventory records none
 			if diff := Diff(*have, want); diff != "" {
 				out.Mismatches = append(out.Mismatches, stale(key, key+" changed: "+diff))
+			}
+		}
+	}
+	for _, m := range members {
+		key := m.Namespace + "/" + m.Name
+		have := recorded[key]
+		switch {
+		case have == nil:
+			out.Mismatches = append(out.Mismatches, stale(key, "MeshMember "+key+" is new"))
+		case have.Render != mine:
+			out.Mismatches = append(out.Mismatches, stale(key, "MeshMember "+key+" is recorded in render "+have.Render))
+		default:
+			want := MemberEntry(m, trustDomain, have.Render, full, inRender, inCluster)
+			if diff := Diff(*have, want); diff != "" {
+				out.Mismatches = append(out.Mismatches, stale(key, "MeshMember "+key+" changed: "+diff))
 			}
 		}
 	}
@@ -395,7 +508,9 @@ func NewViews(d *v1alpha1.ServiceDirectory) *Views {
 			s := &c.Services[j]
 			k := viewKey{c.Name, ref{s.Namespace, s.Name}}
 			v.entry[k] = s
-			v.byName[k.ref] = append(v.byName[k.ref], k)
+			if !s.Member { // a member is never another cluster's candidate
+				v.byName[k.ref] = append(v.byName[k.ref], k)
+			}
 			rk := viewKey{c.Name, ref{"", s.Render}}
 			v.byRender[rk] = append(v.byRender[rk], k)
 			for _, p := range s.Outbound {
@@ -420,13 +535,16 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 		mine[k.ref] = true
 		full[k] = true
 	}
-	// What a declaration of from's cluster resolves to.
+	// What a declaration of from's cluster resolves to; remote are the
+	// callees on other clusters.
+	remote := map[key]bool{}
 	resolve := func(from string, p v1alpha1.InventoryPeer, callee bool) {
 		r := ref{p.Namespace, p.Name}
 		switch {
 		case p.Cluster != "" && p.Cluster != from:
 			if runs(p.Cluster, r) {
 				full[key{p.Cluster, r}] = true
+				remote[key{p.Cluster, r}] = remote[key{p.Cluster, r}] || callee
 			}
 			if runs(from, r) {
 				stub[key{from, r}] = true // shadowed
@@ -446,15 +564,23 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 			}
 			if len(cands) == 1 {
 				full[cands[0]] = true
+				remote[cands[0]] = remote[cands[0]] || callee
 			}
 		}
 	}
 	for _, k := range own {
-		for _, p := range v.entry[k].Outbound {
-			resolve(cluster, p, true)
+		e := v.entry[k]
+		at := func(p v1alpha1.InventoryPeer) v1alpha1.InventoryPeer {
+			if e.Member {
+				p.Cluster = cluster // a member's peers are on its cluster
+			}
+			return p
 		}
-		for _, p := range v.entry[k].Inbound {
-			resolve(cluster, p, false)
+		for _, p := range e.Outbound {
+			resolve(cluster, at(p), true)
+		}
+		for _, p := range e.Inbound {
+			resolve(cluster, at(p), false)
 		}
 	}
 	// Callers: services of other renders that declare one of the render's
@@ -463,7 +589,7 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 	isCaller := map[key]bool{}
 	for _, o := range own {
 		for _, k := range v.callers[o.ref] {
-			if k.cluster == cluster && v.entry[k].Render == render || isCaller[k] {
+			if k.cluster == cluster && v.entry[k].Render == render || isCaller[k] || v.entry[k].Member && k.cluster != cluster {
 				continue
 			}
 			for _, p := range v.entry[k].Outbound {
@@ -476,6 +602,37 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 					callers = append(callers, k)
 					break
 				}
+			}
+		}
+	}
+	// The cluster's other callers of the render's remote callees, with
+	// the declarations that name each other: the render that emits a
+	// remote callee's stub lists them all (pkg/derive/stub.go), and every
+	// render decides which one that is alike. Stubs of every holder of
+	// the callee's name let the graph resolve their declarations as their
+	// own renders do.
+	keep := map[key][]ref{}
+	for _, x := range slices.SortedFunc(maps.Keys(remote), func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.cluster, b.cluster), cmp.Compare(a.ns, b.ns), cmp.Compare(a.name, b.name))
+	}) {
+		if !remote[x] {
+			continue
+		}
+		for _, k := range v.callers[x.ref] {
+			e := v.entry[k]
+			if k.cluster != cluster || e.Render == render || e.Member {
+				continue
+			}
+			if !slices.ContainsFunc(e.Outbound, func(p v1alpha1.InventoryPeer) bool {
+				return ref{p.Namespace, p.Name} == x.ref && (p.Cluster == "" || p.Cluster == x.cluster)
+			}) {
+				continue
+			}
+			full[k] = true
+			keep[k] = append(keep[k], x.ref)
+			keep[x] = append(keep[x], k.ref)
+			for _, h := range v.byName[x.ref] {
+				stub[h] = true
 			}
 		}
 	}
@@ -513,16 +670,18 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 		for _, s := range c.Services {
 			k := key{c.Name, ref{s.Namespace, s.Name}}
 			switch {
+			case s.Member && c.Name != cluster:
+				// Members are matched on their own cluster only.
 			case full[k] && c.Name == cluster && s.Render == render:
 				vc.Services = append(vc.Services, s)
 			case full[k]:
 				// Another render's service: only its declarations that
 				// name a service of this render matter here.
-				s.Outbound, s.Inbound = naming(s.Outbound, mine), naming(s.Inbound, mine)
+				s.Outbound, s.Inbound = naming(s.Outbound, mine, keep[k]), naming(s.Inbound, mine, keep[k])
 				vc.Services = append(vc.Services, s)
 			case stub[k]:
 				// A stub: what name resolution reads.
-				vc.Services = append(vc.Services, v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: s.Render, Exported: s.Exported})
+				vc.Services = append(vc.Services, v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: s.Render, Exported: s.Exported, Member: s.Member})
 			}
 		}
 		out.Spec.Clusters = append(out.Spec.Clusters, vc)
@@ -534,10 +693,10 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 type ref struct{ ns, name string }
 
 // naming are the peers named like a service in mine.
-func naming(ps []v1alpha1.InventoryPeer, mine map[ref]bool) []v1alpha1.InventoryPeer {
+func naming(ps []v1alpha1.InventoryPeer, mine map[ref]bool, also []ref) []v1alpha1.InventoryPeer {
 	var out []v1alpha1.InventoryPeer
 	for _, p := range ps {
-		if mine[ref{p.Namespace, p.Name}] {
+		if r := (ref{p.Namespace, p.Name}); mine[r] || slices.Contains(also, r) {
 			out = append(out, p)
 		}
 	}

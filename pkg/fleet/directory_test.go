@@ -100,7 +100,7 @@ func TestContractsAssembleToTheSameDirectory(t *testing.T) {
 	var fromContracts []Render
 	for _, r := range renders {
 		td := "cluster.local"
-		c := ContractOf(r.Cluster, td, r.Name, r.Services)
+		c := ContractOf(r.Cluster, td, r.Name, r.Services, r.Members)
 		if errs := ValidateDirectory(c); len(errs) > 0 || !c.Spec.Contract || c.Spec.Render != r.Name {
 			t.Fatalf("contract %s: %v %+v", r.Name, errs, c.Spec)
 		}
@@ -117,7 +117,7 @@ func TestCheckRender(t *testing.T) {
 	d, _ := Directory(f, renders)
 	a := renders[0].Services
 	check := func(d *v1alpha1.ServiceDirectory, services []*v1alpha1.LatticeService, skip map[string]bool) (string, []string) {
-		rc := CheckRender(d, "prod", "cluster.local", services, skip, DirectoryCommand)
+		rc := CheckRender(d, "prod", "cluster.local", services, nil, skip, DirectoryCommand)
 		var out []string
 		for _, m := range rc.Mismatches {
 			out = append(out, m.Service+"|"+m.Message)

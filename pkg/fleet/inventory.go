@@ -103,7 +103,7 @@ type Mismatch struct {
 // commit: an inventory regenerated from another commit than the
 // services it is rendered with fails here (and in `lattice fleet check`).
 func Check(inv *v1alpha1.FleetInventory, cluster, trustDomain string, services []*v1alpha1.LatticeService) []Mismatch {
-	return CheckRender(FromInventory(inv), cluster, trustDomain, services, nil, "lattice fleet inventory").Mismatches
+	return CheckRender(FromInventory(inv), cluster, trustDomain, services, nil, nil, "lattice fleet inventory").Mismatches
 }
 
 // Diff names the parts of two entries of one service that differ, or "".
@@ -126,6 +126,9 @@ func Diff(a, b v1alpha1.InventoryService) string {
 	}
 	if a.Waypoint != b.Waypoint {
 		parts = append(parts, "waypoint")
+	}
+	if a.Member != b.Member || a.ServiceAccount != b.ServiceAccount || a.Identity != b.Identity && a.Identity != "" && b.Identity != "" {
+		parts = append(parts, "identity")
 	}
 	if a.Render != b.Render {
 		parts = append(parts, "render "+cmp.Or(a.Render, `""`)+" -> "+cmp.Or(b.Render, `""`))

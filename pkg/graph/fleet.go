@@ -58,6 +58,7 @@ type nsName struct{ ns, name string }
 
 type fleetIndex struct {
 	local    string
+	render   string
 	clusters map[string]*Cluster
 	names    []string
 	// runs lists, per ns/name, the clusters that run it (sorted).
@@ -70,8 +71,8 @@ type fleetIndex struct {
 	siblings []*v1alpha1.InventoryService
 }
 
-func newFleetIndex(f *Fleet, local []*v1alpha1.LatticeService) *fleetIndex {
-	ix := &fleetIndex{local: f.Local, clusters: map[string]*Cluster{}, runs: map[nsName][]string{}, services: map[string]map[nsName]*v1alpha1.InventoryService{}}
+func newFleetIndex(f *Fleet, local []*v1alpha1.LatticeService, members []*v1alpha1.MeshMember) *fleetIndex {
+	ix := &fleetIndex{local: f.Local, render: f.Render, clusters: map[string]*Cluster{}, runs: map[nsName][]string{}, services: map[string]map[nsName]*v1alpha1.InventoryService{}}
 	for i := range f.Clusters {
 		c := &f.Clusters[i]
 		ix.clusters[c.Name] = c
@@ -79,6 +80,9 @@ func newFleetIndex(f *Fleet, local []*v1alpha1.LatticeService) *fleetIndex {
 		m := map[nsName]*v1alpha1.InventoryService{}
 		for j := range c.Services {
 			s := &c.Services[j]
+			if s.Member && c.Name != f.Local {
+				continue // members are matched on their own cluster only
+			}
 			m[nsName{s.Namespace, s.Name}] = s
 		}
 		ix.services[c.Name] = m
@@ -96,6 +100,9 @@ func newFleetIndex(f *Fleet, local []*v1alpha1.LatticeService) *fleetIndex {
 			e.Exported = have.Exported
 		}
 		own[k] = e
+	}
+	for _, m := range members {
+		own[nsName{m.Namespace, m.Name}] = &v1alpha1.InventoryService{Namespace: m.Namespace, Name: m.Name, Render: f.Render, Member: true}
 	}
 	if c := ix.clusters[f.Local]; c != nil {
 		for i := range c.Services {
@@ -279,11 +286,17 @@ func (g *Graph) addRemotes() {
 	g.remote = map[Ref]*Node{}
 	node := func(cluster string, s *v1alpha1.InventoryService) *Node {
 		n := &Node{Ref: Ref{Cluster: cluster, Namespace: s.Namespace, Name: s.Name}, Remote: s, unexported: map[Ref]bool{}}
+		at := func(p v1alpha1.InventoryPeer) Ref {
+			if s.Member {
+				p.Cluster = ix.local // a member's peers are on its cluster (the local one: no other has members)
+			}
+			return Ref{Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}
+		}
 		for _, p := range s.Outbound {
-			n.decls = append(n.decls, decl{key: p.Namespace + "/" + p.Name, peer: Ref{Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}, outbound: true})
+			n.decls = append(n.decls, decl{key: p.Namespace + "/" + p.Name, peer: at(p), outbound: true})
 		}
 		for _, p := range s.Inbound {
-			n.decls = append(n.decls, decl{key: p.Namespace + "/" + p.Name, peer: Ref{Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}, inbound: true, rules: p.Rules})
+			n.decls = append(n.decls, decl{key: p.Namespace + "/" + p.Name, peer: at(p), inbound: true, rules: p.Rules})
 		}
 		n.AllowsAll, n.AllowsAllRules = s.AcceptsAnyDeclaredCaller, s.AnyCallerRules
 		n.setPrimaryPort()
@@ -304,6 +317,7 @@ func (g *Graph) addRemotes() {
 		n := node("", s)
 		g.nodes[n.Ref] = n
 		g.siblingOrder = append(g.siblingOrder, n.Ref)
+		g.siblingMembers = g.siblingMembers || s.Member
 	}
 	slices.SortFunc(g.remoteOrder, Ref.Compare)
 	slices.SortFunc(g.siblingOrder, Ref.Compare)
@@ -316,7 +330,9 @@ func (g *Graph) addRemotes() {
 	}
 }
 
-// remoteCallers adds the edges from remote callers to local callees. The
+// remoteCallers adds the edges from remote callers to local callees, and
+// from siblings to remote callees (the render that emits a remote callee's
+// stub compiles every caller of its cluster into it: derive/stub.go). The
 // caller's render reports its one-sided declarations; this one only
 // matches.
 func (g *Graph) remoteCallers() {
@@ -329,8 +345,14 @@ func (g *Graph) remoteCallers() {
 	}
 	for _, caller := range callers {
 		for _, o := range caller.Outbound {
+			if o.Peer.Cluster != "" && caller.Ref.Cluster == "" {
+				if callee := g.remote[o.Peer]; callee != nil {
+					g.connect(caller, o, callee)
+				}
+				continue
+			}
 			callee := g.nodes[o.Peer]
-			if o.Peer.Cluster != "" || callee == nil || callee.Service == nil {
+			if o.Peer.Cluster != "" || callee == nil || callee.Service == nil && callee.Member == nil {
 				continue
 			}
 			g.connect(caller, o, callee)
@@ -352,6 +374,20 @@ func (g *Graph) label(r Ref) string {
 
 // oneSidedRemote is the one-sided message when the peer is remote.
 func (g *Graph) oneSidedRemote(on, peer *Node, kind FindingKind) string {
+	if peer.Remote.Member {
+		// A member of another render: its owner adds the declaration.
+		dir := v1alpha1.DirectionInbound
+		if kind == CallerDoesNotDeclare {
+			dir = v1alpha1.DirectionOutbound
+		}
+		fix := strings.Replace(memberFix(peer, on.Ref, dir), "MeshMember "+peer.Ref.String(), "MeshMember "+g.label(peer.Ref), 1)
+		if kind == CalleeDoesNotAllow {
+			return fmt.Sprintf("%s declares %s outbound, but %s does not accept %s inbound, so every call is denied; to allow it, %s",
+				on.Ref, peer.Ref, peer.Ref, on.Ref, fix)
+		}
+		return fmt.Sprintf("%s accepts %s inbound, but %s does not declare %s outbound, so no traffic is allowed; to allow it, %s",
+			on.Ref, peer.Ref, peer.Ref, on.Ref, fix)
+	}
 	self := g.fleet.abs(on.Ref)
 	var fixDir, declared string
 	if kind == CalleeDoesNotAllow {
@@ -440,6 +476,15 @@ func (g *Graph) sharedIdentities() {
 			}
 		}
 	}
+}
+
+// Render is this render's name in the directory, or "" (no directory, or
+// a FleetInventory: one render per cluster).
+func (g *Graph) Render() string {
+	if g.fleet == nil {
+		return ""
+	}
+	return g.fleet.render
 }
 
 // Local is the name of the cluster being rendered, or "" without a fleet.

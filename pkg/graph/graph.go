@@ -184,8 +184,10 @@ type Graph struct {
 	pending      []pendingMessage
 	names        nameIndex // suggest.go
 	// members are the MeshMembers' refs, sorted; their nodes are in nodes
-	// but never in order (member.go).
-	members []Ref
+	// but never in order (member.go). siblingMembers is set when a sibling
+	// is a member of another render.
+	members        []Ref
+	siblingMembers bool
 }
 
 // Build constructs the graph over services (already defaulted and valid).
@@ -216,7 +218,7 @@ func BuildMesh(services []*v1alpha1.LatticeService, members []*v1alpha1.MeshMemb
 	slices.SortFunc(g.order, Ref.Compare)
 	g.addMembers(members)
 	if f != nil {
-		g.fleet = newFleetIndex(f, services)
+		g.fleet = newFleetIndex(f, services, members)
 		g.addRemotes()
 		// Resolving across the fleet records findings: one at a time.
 		for _, ref := range g.order {

@@ -76,16 +76,36 @@ func (g *Graph) Members() []*Node {
 	return out
 }
 
-// HasMembers reports whether the render has MeshMembers.
-func (g *Graph) HasMembers() bool { return len(g.members) > 0 }
+// HasMembers reports whether the render has MeshMembers, or sees members
+// of the cluster's other renders through the directory.
+func (g *Graph) HasMembers() bool { return len(g.members) > 0 || g.siblingMembers }
 
 // ServiceAccount is the account the node's workload runs as: the
-// member's, or the service's own name.
+// member's (its spec, or its directory entry for a member of another
+// render), or the service's own name.
 func (n *Node) ServiceAccount() string {
 	if n.Member != nil {
 		return n.Member.Spec.ServiceAccount
 	}
+	if n.Remote != nil {
+		return n.Remote.Account()
+	}
 	return n.Ref.Name
+}
+
+// IsMember reports whether the node is a MeshMember, of this render or
+// (through the directory) of another render of the cluster.
+func (n *Node) IsMember() bool { return n.Member != nil || n.Remote != nil && n.Remote.Member }
+
+// Siblings returns the services and members of the cluster's other
+// renders that the directory gives this render, sorted by ref: matched,
+// never derived.
+func (g *Graph) Siblings() []*Node {
+	out := make([]*Node, len(g.siblingOrder))
+	for i, r := range g.siblingOrder {
+		out[i] = g.nodes[r]
+	}
+	return out
 }
 
 // memberFix is the declaration that completes an agreement on a member.

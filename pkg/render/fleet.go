@@ -73,7 +73,7 @@ func (r *renderer) loadFleet(services []*v1alpha1.LatticeService, bySource map[s
 		return nil, true
 	}
 	cluster := r.platform.Spec.Cluster
-	check := fleet.CheckRender(dir, cluster.Name, cluster.TrustDomain, services, skip, cmd)
+	check := fleet.CheckRender(dir, cluster.Name, cluster.TrustDomain, services, r.members, skip, cmd)
 	for _, m := range check.Mismatches {
 		switch {
 		case m.Field != "":

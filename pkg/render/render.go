@@ -81,6 +81,9 @@ type Output struct {
 	// Services are the decoded, defaulted and valid LatticeServices
 	// (Inventory mode).
 	Services []*v1alpha1.LatticeService
+	// Members are the decoded, defaulted and valid MeshMembers (Inventory
+	// mode).
+	Members []*v1alpha1.MeshMember
 }
 
 type source struct {
@@ -128,7 +131,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		return r.fail(out, items)
 	}
 	if r.opts.servicesOnly {
-		out.Services = services
+		out.Services, out.Members = services, r.members
 		out.Results = r.sorted()
 		return out
 	}

@@ -21,6 +21,10 @@ func describeCases() []describeCase {
 	return []describeCase{
 		{name: "commerce", dir: filepath.Join(harness.RepoRoot(), "examples", "commerce"), explain: []string{"commerce/checkout", "commerce/payments"}, focus: "commerce/cart"},
 		{name: "one-sided", dir: filepath.Join("testdata", "describe", "one-sided", "input"), explain: []string{"shop/api"}},
+		// One render of several (docs/teams.md): the services and the
+		// member of the other renders it agrees with through the
+		// directory are drawn dashed, labelled with their render.
+		{name: "teams-payments", dir: filepath.Join(harness.RepoRoot(), "examples", "teams", "teams", "payments")},
 	}
 }
 

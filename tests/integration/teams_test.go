@@ -162,9 +162,10 @@ func TestTeamsRenderedApart(t *testing.T) {
 	}
 	// The agreements across teams are there: payments admits checkout on
 	// POST /charge (through the waypoint), auth admits checkout and
-	// payments.
+	// payments, payments admits the platform's metrics scraper (a
+	// MeshMember of another render).
 	all := strings.Join(viaLattice, "\n")
-	for _, want := range []string{"cluster.local/ns/storefront/sa/checkout", "cluster.local/ns/payments/sa/payments", "/charge"} {
+	for _, want := range []string{"cluster.local/ns/storefront/sa/checkout", "cluster.local/ns/payments/sa/payments", "/charge", "cluster.local/ns/monitoring/sa/vmagent"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no policy names %s", want)
 		}

@@ -72,7 +72,7 @@ func dirBench(b *testing.B) *dirBenchData {
 					b.Fatalf("%s: %s", name, render.Format(out.Results))
 				}
 				d.services = append(d.services, fleet.Render{Cluster: fc.name, Name: name, Services: out.Services})
-				ct := fleet.ContractOf(fc.name, fc.td, name, out.Services)
+				ct := fleet.ContractOf(fc.name, fc.td, name, out.Services, out.Members)
 				d.contract = append(d.contract, fleet.Render{Cluster: fc.name, Name: name, Contract: ct.Spec.Clusters[0].Services})
 			}
 		}

@@ -104,7 +104,7 @@ func teamsDirectory(t testing.TB, streams [][]byte) (*v1alpha1.Fleet, *v1alpha1.
 		if out.Failed {
 			t.Fatalf("render %d: %s", r, render.Format(out.Results))
 		}
-		renders = append(renders, fleet.Render{Cluster: v1alpha1.DefaultClusterName, Name: renderName(r), Services: out.Services})
+		renders = append(renders, fleet.Render{Cluster: v1alpha1.DefaultClusterName, Name: renderName(r), Services: out.Services, Members: out.Members})
 	}
 	fleet.Default(f)
 	d, errs := fleet.Directory(f, renders)

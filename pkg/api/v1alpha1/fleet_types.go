@@ -210,6 +210,25 @@ type InventoryService struct {
 	// (Istio ambient binds a global service the same way everywhere).
 	// +optional
 	Waypoint bool `json:"waypoint,omitempty"`
+	// Member is set for a MeshMember (mesh-members.md): a workload lattice
+	// does not derive, which services of other renders of its cluster
+	// admit and call by name. A member has no ports, no L7 rules and no
+	// export: it is matched on its own cluster only.
+	// +optional
+	Member bool `json:"member,omitempty"`
+	// ServiceAccount is a member's account when it is not its name (its
+	// identity is <trustDomain>/ns/<namespace>/sa/<serviceAccount>).
+	// +optional
+	ServiceAccount string `json:"serviceAccount,omitempty"`
+}
+
+// Account is the ServiceAccount the entry's workload runs as: a member's
+// own, else the name.
+func (s *InventoryService) Account() string {
+	if s.ServiceAccount != "" {
+		return s.ServiceAccount
+	}
+	return s.Name
 }
 
 // InventoryPort is a service port.
