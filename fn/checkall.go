@@ -67,18 +67,9 @@ func kustomizationRoots(path string) ([]string, error) {
 	}
 	var kustomizations, kpts []string
 	included := map[string]bool{}
-	err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && p != path && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() {
-			return nil
-		}
-		switch d.Name() {
-		case "kustomization.yaml", "kustomization.yml", "Kustomization":
+	err = walkFiles(path, func(p string, d os.DirEntry) error {
+		switch {
+		case slices.Contains(kustomizationNames, d.Name()):
 			dir := filepath.Dir(p)
 			kustomizations = append(kustomizations, dir)
 			refs, err := kustomizationRefs(p)
@@ -88,7 +79,7 @@ func kustomizationRoots(path string) ([]string, error) {
 			for _, r := range refs {
 				included[filepath.Clean(filepath.Join(dir, r))] = true
 			}
-		case "Kptfile":
+		case d.Name() == "Kptfile":
 			kpts = append(kpts, filepath.Dir(p))
 		}
 		return nil
@@ -104,13 +95,7 @@ func kustomizationRoots(path string) ([]string, error) {
 	}
 	slices.Sort(kpts)
 	for _, k := range kpts {
-		inside := false
-		for _, r := range roots {
-			if k == r || strings.HasPrefix(k, r+string(filepath.Separator)) {
-				inside = true
-			}
-		}
-		if !inside {
+		if !slices.ContainsFunc(roots, func(r string) bool { return within(k, r) }) {
 			roots = append(roots, k)
 		}
 	}

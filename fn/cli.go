@@ -30,6 +30,15 @@ type exitErr struct{ code int }
 
 func (e exitErr) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
+// exitUnless is a command's result: nil when ok, else exit 1 (the command
+// has printed why).
+func exitUnless(ok bool) error {
+	if ok {
+		return nil
+	}
+	return exitErr{exitError}
+}
+
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)

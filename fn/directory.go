@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,10 +52,7 @@ to its view path. Output is sorted and has no time stamp.`,
 		Example: `  lattice directory build fleet.yaml`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !directoryBuild(args[0], false, stdout, stderr) {
-				return exitErr{exitError}
-			}
-			return nil
+			return exitUnless(directoryBuild(args[0], false, stdout, stderr))
 		},
 	}
 	check := &cobra.Command{
@@ -68,10 +64,7 @@ when any file differs or a render root does not read its view; it writes nothing
 		Example: `  lattice directory check fleet.yaml`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !directoryBuild(args[0], true, stdout, stderr) {
-				return exitErr{exitError}
-			}
-			return nil
+			return exitUnless(directoryBuild(args[0], true, stdout, stderr))
 		},
 	}
 	var name, out string
@@ -85,10 +78,7 @@ to the platform repository, whose Fleet lists it under a cluster's renders; ` + 
 		Example: `  lattice directory contract . --name payments -o payments.contract.yaml`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !directoryContract(args[0], name, out, stdout, stderr) {
-				return exitErr{exitError}
-			}
-			return nil
+			return exitUnless(directoryContract(args[0], name, out, stdout, stderr))
 		},
 	}
 	contract.Flags().StringVar(&name, "name", "", "the render's name in the directory (default: the directory's base name)")
@@ -201,26 +191,12 @@ func (rr *renderRoot) read(stderr io.Writer) (fleet.Render, bool) {
 		rr.name = cmp.Or(rr.name, d.Spec.Render)
 		return fleet.Render{Cluster: c.Name, Name: rr.name, Contract: dc.Services, From: rr.file}, true
 	}
-	// A kustomization that already lists the view cannot be read until
-	// it exists: start it empty.
-	if _, err := os.Stat(rr.view); errors.Is(err, fs.ErrNotExist) {
-		if err := os.WriteFile(rr.view, nil, 0o644); err != nil {
-			fmt.Fprintln(stderr, "error:", err)
-			return fleet.Render{}, false
-		}
-	}
-	items, err := krm.ReadPaths([]string{rr.dir})
-	if err != nil {
-		fmt.Fprintf(stderr, "error: cluster %s: render %s: %v\n", c.Name, rr.name, err)
+	if err := startEmpty(rr.view); err != nil {
+		fmt.Fprintln(stderr, "error:", err)
 		return fleet.Render{}, false
 	}
-	out := render.Render(items, nil, render.Inventory)
-	fmt.Fprint(stderr, formatFindings(out.Results))
-	if out.Failed {
-		fmt.Fprintf(stderr, "error: cluster %s: render %s: fix the errors above in %s\n", c.Name, rr.name, rr.dir)
-		return fleet.Render{}, false
-	}
-	if !checkPlatform(c, rr.dir, items, out.Platform, stderr) {
+	out, ok := readRoot(c, "cluster "+c.Name+": render "+rr.name, rr.dir, stderr)
+	if !ok {
 		return fleet.Render{}, false
 	}
 	return fleet.Render{Cluster: c.Name, Name: rr.name, Services: out.Services, Members: out.Members, From: rr.dir}, true
@@ -304,7 +280,7 @@ func directoryBuild(file string, checkOnly bool, stdout, stderr io.Writer) bool 
 			if r.dir == "" {
 				continue
 			}
-			if read, err := readByRenderKind(r.dir, r.view, v1alpha1.KindServiceDirectory); err == nil && !read {
+			if read, err := readByRender(r.dir, r.view, v1alpha1.KindServiceDirectory); err == nil && !read {
 				fmt.Fprintf(stderr, "warning: render %s does not read %s; list %s under resources in its kustomization\n", r.name, r.view, fleet.ViewFileName)
 			}
 		}
@@ -346,7 +322,7 @@ func directoryBuild(file string, checkOnly bool, stdout, stderr io.Writer) bool 
 		if r.dir == "" {
 			continue
 		}
-		if read, err := readByRenderKind(r.dir, r.view, v1alpha1.KindServiceDirectory); err != nil {
+		if read, err := readByRender(r.dir, r.view, v1alpha1.KindServiceDirectory); err != nil {
 			fmt.Fprintf(stdout, "%s: %v\n", r.dir, err)
 			clean = false
 		} else if !read {
@@ -360,17 +336,6 @@ func directoryBuild(file string, checkOnly bool, stdout, stderr io.Writer) bool 
 	}
 	fmt.Fprintf(stdout, "directory of fleet %s: %d renders, every copy up to date\n", file, len(roots))
 	return true
-}
-
-// readByRenderKind reports whether dir's render reads file as kind.
-func readByRenderKind(dir, file, kind string) (bool, error) {
-	items, err := krm.ReadPaths([]string{dir})
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(items, func(it krm.Item) bool {
-		return filepath.Clean(it.File) == filepath.Clean(file) && it.Node.GetKind() == kind
-	}), nil
 }
 
 func directoryContract(dir, name, out string, stdout, stderr io.Writer) bool {

@@ -54,10 +54,7 @@ with the Fleet on the cluster's name and trust domain.`,
   lattice fleet inventory fleet.yaml -o -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !fleetInventory(args[0], out, stdout, stderr) {
-				return exitErr{exitError}
-			}
-			return nil
+			return exitUnless(fleetInventory(args[0], out, stdout, stderr))
 		},
 	}
 	inv.Flags().StringVarP(&out, "output", "o", "", "write the inventory to this file (- for stdout) instead of every cluster directory")
@@ -82,10 +79,7 @@ checks every Fleet file under it (the pre-commit hook runs it on the repository)
 			for _, f := range files {
 				ok = fleetCheck(f, checkOut, stdout, stderr) && ok
 			}
-			if !ok {
-				return exitErr{exitError}
-			}
-			return nil
+			return exitUnless(ok)
 		},
 	}
 	check.Flags().StringVarP(&checkOut, "output", "o", "", "compare with this file instead of the copy in every cluster directory")
@@ -182,20 +176,11 @@ func (lf *loadedFleet) generate(stderr io.Writer) ([]byte, bool) {
 			ok = false
 			continue
 		}
-		items, err := krm.ReadPaths([]string{dir})
-		if err != nil {
-			fmt.Fprintf(stderr, "error: cluster %s: %v\n", c.Name, err)
-			ok = false
+		out, rok := readRoot(c, "cluster "+c.Name, dir, stderr)
+		ok = rok && ok
+		if out == nil {
 			continue
 		}
-		out := render.Render(items, nil, render.Inventory)
-		fmt.Fprint(stderr, formatFindings(out.Results))
-		if out.Failed {
-			fmt.Fprintf(stderr, "error: cluster %s: fix the errors above in %s\n", c.Name, dir)
-			ok = false
-			continue
-		}
-		ok = checkPlatform(c, dir, items, out.Platform, stderr) && ok
 		services[c.Name] = out.Services
 		have := map[string]bool{}
 		for _, s := range out.Services {
@@ -260,16 +245,46 @@ func (lf *loadedFleet) targets(out string) []string {
 	return files
 }
 
-// readByRender reports whether dir's render reads file (a kustomization
-// must list it; without one every YAML file is read).
-func readByRender(dir, file string) (bool, error) {
+// readByRender reports whether dir's render reads file as an object of
+// kind (a kustomization must list it; without one every YAML file is read).
+func readByRender(dir, file, kind string) (bool, error) {
 	items, err := krm.ReadPaths([]string{dir})
 	if err != nil {
 		return false, err
 	}
 	return slices.ContainsFunc(items, func(it krm.Item) bool {
-		return filepath.Clean(it.File) == filepath.Clean(file) && it.Node.GetKind() == v1alpha1.KindFleetInventory
+		return filepath.Clean(it.File) == filepath.Clean(file) && it.Node.GetKind() == kind
 	}), nil
+}
+
+// startEmpty creates file empty when it does not exist: a kustomization
+// that already lists a generated file cannot be read until it exists.
+func startEmpty(file string) error {
+	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return os.WriteFile(file, nil, 0o644)
+}
+
+// readRoot reads one render root the way `lattice render` reads it (its
+// LatticeServices and MeshMembers decoded, defaulted and validated,
+// nothing derived). where names the root in errors ("cluster X", "cluster
+// X: render R"); out is nil when it could not be read (the errors are
+// printed); ok is false then, and also when the root's Platform is not
+// cluster c as the Fleet names it.
+func readRoot(c v1alpha1.FleetCluster, where, dir string, stderr io.Writer) (out *render.Output, ok bool) {
+	items, err := krm.ReadPaths([]string{dir})
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %s: %v\n", where, err)
+		return nil, false
+	}
+	out = render.Render(items, nil, render.Inventory)
+	fmt.Fprint(stderr, formatFindings(out.Results))
+	if out.Failed {
+		fmt.Fprintf(stderr, "error: %s: fix the errors above in %s\n", where, dir)
+		return nil, false
+	}
+	return out, checkPlatform(c, dir, items, out.Platform, stderr)
 }
 
 func fleetInventory(file, out string, stdout, stderr io.Writer) bool {
@@ -277,15 +292,11 @@ func fleetInventory(file, out string, stdout, stderr io.Writer) bool {
 	if !ok {
 		return false
 	}
-	// A kustomization that already lists the inventory cannot be read
-	// until it exists: start the missing ones empty.
 	if out == "" {
 		for _, t := range lf.targets("") {
-			if _, err := os.Stat(t); errors.Is(err, fs.ErrNotExist) {
-				if err := os.WriteFile(t, nil, 0o644); err != nil {
-					fmt.Fprintln(stderr, "error:", err)
-					return false
-				}
+			if err := startEmpty(t); err != nil {
+				fmt.Fprintln(stderr, "error:", err)
+				return false
 			}
 		}
 	}
@@ -305,7 +316,7 @@ func fleetInventory(file, out string, stdout, stderr io.Writer) bool {
 		}
 		fmt.Fprintf(stderr, "wrote %s\n", t)
 		if out == "" {
-			if read, err := readByRender(lf.dirs[i], t); err == nil && !read {
+			if read, err := readByRender(lf.dirs[i], t, v1alpha1.KindFleetInventory); err == nil && !read {
 				fmt.Fprintf(stderr, "warning: the render of cluster %s does not read %s; list it under resources in %s's kustomization\n", lf.fleet.Spec.Clusters[i].Name, t, lf.dirs[i])
 			}
 		}
@@ -362,7 +373,7 @@ func fleetCheck(file, out string, stdout, stderr io.Writer) bool {
 			fmt.Fprintln(stdout, strings.Join(changes, "\n"))
 		}
 		if out == "" {
-			if read, err := readByRender(lf.dirs[i], t); err != nil {
+			if read, err := readByRender(lf.dirs[i], t, v1alpha1.KindFleetInventory); err != nil {
 				fmt.Fprintf(stdout, "%s: %v\n", lf.dirs[i], err)
 				clean = false
 			} else if !read {

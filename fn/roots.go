@@ -25,16 +25,7 @@ import (
 func findByKind(dirs []string, kinds ...string) ([]string, error) {
 	var files []string
 	for _, dir := range dirs {
-		err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if p != dir && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
+		err := walkFiles(dir, func(p string, _ os.DirEntry) error {
 			if ext := filepath.Ext(p); ext != ".yaml" && ext != ".yml" {
 				return nil
 			}
@@ -60,6 +51,33 @@ func findByKind(dirs []string, kinds ...string) ([]string, error) {
 	slices.Sort(files)
 	return slices.Compact(files), nil
 }
+
+// walkFiles calls fn for every file under dir (dir itself when it is a
+// file), skipping hidden directories below dir as a render does. Both
+// ways of finding render roots (--roots by Platform, --all by
+// kustomization) walk a tree this way.
+func walkFiles(dir string, fn func(p string, d os.DirEntry) error) error {
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && p != dir && strings.HasPrefix(d.Name(), "."):
+			return filepath.SkipDir
+		case d.IsDir():
+			return nil
+		}
+		return fn(p, d)
+	})
+}
+
+// within reports whether path p is root or below it.
+func within(p, root string) bool {
+	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
+}
+
+// kustomizationNames are the file names that make a directory a
+// kustomization.
+var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
 // renderRoots returns the paths to read for each render root under dirs:
 // every directory that holds a Platform, without the roots nested in it.
@@ -95,9 +113,7 @@ func renderRoots(dirs []string) ([][]string, error) {
 // decides what that subdirectory contributes.
 func pathsWithout(dir string, roots []string) ([]string, error) {
 	under := func(d string) bool {
-		return slices.ContainsFunc(roots, func(r string) bool {
-			return r != dir && (r == d || strings.HasPrefix(r, d+string(filepath.Separator)))
-		})
+		return slices.ContainsFunc(roots, func(r string) bool { return r != dir && within(r, d) })
 	}
 	if !under(dir) || krmKustomization(dir) {
 		return []string{dir}, nil
@@ -131,7 +147,7 @@ func pathsWithout(dir string, roots []string) ([]string, error) {
 // krmKustomization reports whether dir has a kustomization, which then
 // lists what the directory's render reads.
 func krmKustomization(dir string) bool {
-	for _, n := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+	for _, n := range kustomizationNames {
 		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
 			return true
 		}

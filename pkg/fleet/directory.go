@@ -473,6 +473,14 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 //     (a caller), with stubs of what its own resolution looks at;
 //   - stubs of the services that share a caller's identity (one trust
 //     domain).
+//
+// It leaves out what no render reads: identities (the graph derives
+// principals from the trust domain; CheckRender takes the recorded one),
+// and the ports of other renders' services it does not call. A view is
+// read by every render on every commit and its size is most of what a
+// render with a view costs over one without (BENCHMARKS.md, issue 14);
+// TestViewRendersLikeWholeDirectory holds a render of its view to the
+// render of the whole directory.
 func View(d *v1alpha1.ServiceDirectory, cluster, render string) *v1alpha1.ServiceDirectory {
 	return NewViews(d).View(cluster, render)
 }
@@ -486,21 +494,25 @@ type viewKey struct {
 // Views makes the views of one directory: its index is built once, so
 // every render's view costs its own services and their peers.
 type Views struct {
-	d      *v1alpha1.ServiceDirectory
-	entry  map[viewKey]*v1alpha1.InventoryService
+	d     *v1alpha1.ServiceDirectory
+	entry map[viewKey]*v1alpha1.InventoryService
+	// at is each service's place in the directory: a view lists what it
+	// keeps in directory order without visiting the rest.
+	at     map[viewKey]viewAt
 	byName map[ref][]viewKey // in directory order
 	td     map[string]string
 	// byRender lists each render's own services, in directory order.
 	byRender map[viewKey][]viewKey // key: {cluster, ref{"", render}}
-	// callers lists, per name, the services whose outbound declarations
-	// name it, in directory order.
-	callers map[ref][]viewKey
+	// callers lists, per declared peer (the cluster as declared, "" for
+	// none, and the name), the services whose outbound declarations name
+	// it, in directory order.
+	callers map[viewKey][]viewKey
 }
 
 // NewViews indexes d.
 func NewViews(d *v1alpha1.ServiceDirectory) *Views {
-	v := &Views{d: d, entry: map[viewKey]*v1alpha1.InventoryService{}, byName: map[ref][]viewKey{}, td: map[string]string{},
-		byRender: map[viewKey][]viewKey{}, callers: map[ref][]viewKey{}}
+	v := &Views{d: d, entry: map[viewKey]*v1alpha1.InventoryService{}, at: map[viewKey]viewAt{}, byName: map[ref][]viewKey{}, td: map[string]string{},
+		byRender: map[viewKey][]viewKey{}, callers: map[viewKey][]viewKey{}}
 	for i := range d.Spec.Clusters {
 		c := &d.Spec.Clusters[i]
 		v.td[c.Name] = c.TrustDomain
@@ -508,13 +520,14 @@ func NewViews(d *v1alpha1.ServiceDirectory) *Views {
 			s := &c.Services[j]
 			k := viewKey{c.Name, ref{s.Namespace, s.Name}}
 			v.entry[k] = s
+			v.at[k] = viewAt{i, j}
 			if !s.Member { // a member is never another cluster's candidate
 				v.byName[k.ref] = append(v.byName[k.ref], k)
 			}
 			rk := viewKey{c.Name, ref{"", s.Render}}
 			v.byRender[rk] = append(v.byRender[rk], k)
 			for _, p := range s.Outbound {
-				r := ref{p.Namespace, p.Name}
+				r := viewKey{p.Cluster, ref{p.Namespace, p.Name}}
 				if l := v.callers[r]; len(l) == 0 || l[len(l)-1] != k {
 					v.callers[r] = append(l, k)
 				}
@@ -527,7 +540,10 @@ func NewViews(d *v1alpha1.ServiceDirectory) *Views {
 // View is the view of render of cluster (see the function View).
 func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 	type key = viewKey
-	full, stub := map[key]bool{}, map[key]bool{}
+	// full: services the render's agreements read; callee: those its
+	// declarations resolve to as callees (it reads their ports); stub:
+	// what name resolution reads.
+	full, callee, stub := map[key]bool{}, map[key]bool{}, map[key]bool{}
 	runs := func(c string, r ref) bool { return v.entry[key{c, r}] != nil }
 	own := v.byRender[key{cluster, ref{"", render}}]
 	mine := make(map[ref]bool, len(own))
@@ -538,19 +554,23 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 	// What a declaration of from's cluster resolves to; remote are the
 	// callees on other clusters.
 	remote := map[key]bool{}
-	resolve := func(from string, p v1alpha1.InventoryPeer, callee bool) {
+	include := func(k key, isCallee bool) {
+		full[k] = true
+		callee[k] = callee[k] || isCallee
+	}
+	resolve := func(from string, p v1alpha1.InventoryPeer, isCallee bool) {
 		r := ref{p.Namespace, p.Name}
 		switch {
 		case p.Cluster != "" && p.Cluster != from:
 			if runs(p.Cluster, r) {
-				full[key{p.Cluster, r}] = true
-				remote[key{p.Cluster, r}] = remote[key{p.Cluster, r}] || callee
+				include(key{p.Cluster, r}, isCallee)
+				remote[key{p.Cluster, r}] = remote[key{p.Cluster, r}] || isCallee
 			}
 			if runs(from, r) {
 				stub[key{from, r}] = true // shadowed
 			}
 		case runs(from, r):
-			full[key{from, r}] = true // the local service wins
+			include(key{from, r}, isCallee) // the local service wins
 		case p.Cluster == "":
 			var cands []key
 			for _, k := range v.byName[r] {
@@ -558,13 +578,13 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 					continue
 				}
 				stub[k] = true
-				if !callee || v.entry[k].Exported {
+				if !isCallee || v.entry[k].Exported {
 					cands = append(cands, k)
 				}
 			}
 			if len(cands) == 1 {
-				full[cands[0]] = true
-				remote[cands[0]] = remote[cands[0]] || callee
+				include(cands[0], isCallee)
+				remote[cands[0]] = remote[cands[0]] || isCallee
 			}
 		}
 	}
@@ -587,21 +607,22 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 	// services outbound and resolve to it.
 	var callers []key
 	isCaller := map[key]bool{}
+	caller := func(k key) {
+		if k.cluster == cluster && v.entry[k].Render == render || isCaller[k] || v.entry[k].Member && k.cluster != cluster {
+			return
+		}
+		full[k], isCaller[k] = true, true
+		callers = append(callers, k)
+	}
 	for _, o := range own {
-		for _, k := range v.callers[o.ref] {
-			if k.cluster == cluster && v.entry[k].Render == render || isCaller[k] || v.entry[k].Member && k.cluster != cluster {
-				continue
-			}
-			for _, p := range v.entry[k].Outbound {
-				r := ref{p.Namespace, p.Name}
-				if r != o.ref {
-					continue
-				}
-				if p.Cluster == cluster || p.Cluster == "" && (k.cluster == cluster || !runs(k.cluster, r)) {
-					full[k], isCaller[k] = true, true
-					callers = append(callers, k)
-					break
-				}
+		// Declared with this cluster, or with none from this cluster or
+		// from one that does not run the name.
+		for _, k := range v.callers[key{cluster, o.ref}] {
+			caller(k)
+		}
+		for _, k := range v.callers[key{"", o.ref}] {
+			if k.cluster == cluster || !runs(k.cluster, o.ref) {
+				caller(k)
 			}
 		}
 	}
@@ -618,16 +639,16 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 		if !remote[x] {
 			continue
 		}
-		for _, k := range v.callers[x.ref] {
-			e := v.entry[k]
-			if k.cluster != cluster || e.Render == render || e.Member {
-				continue
+		// Declared with no cluster or with x's, each caller once, in
+		// directory order.
+		var cs []key
+		for _, k := range append(slices.Clone(v.callers[key{"", x.ref}]), v.callers[x]...) {
+			if e := v.entry[k]; k.cluster == cluster && e.Render != render && !e.Member && !slices.Contains(cs, k) {
+				cs = append(cs, k)
 			}
-			if !slices.ContainsFunc(e.Outbound, func(p v1alpha1.InventoryPeer) bool {
-				return ref{p.Namespace, p.Name} == x.ref && (p.Cluster == "" || p.Cluster == x.cluster)
-			}) {
-				continue
-			}
+		}
+		slices.SortFunc(cs, func(a, b key) int { return v.at[a].compare(v.at[b]) })
+		for _, k := range cs {
 			full[k] = true
 			keep[k] = append(keep[k], x.ref)
 			keep[x] = append(keep[x], k.ref)
@@ -662,31 +683,57 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 			}
 		}
 	}
+	// Every cluster, with what the view keeps of its services in
+	// directory order.
+	order := make([]viewAt, 0, len(full)+len(stub))
+	for k := range full {
+		order = append(order, v.at[k])
+	}
+	for k := range stub {
+		if !full[k] {
+			order = append(order, v.at[k])
+		}
+	}
+	slices.SortFunc(order, viewAt.compare)
 	out := newDirectory()
 	out.Spec.Render = render
-	for _, c := range v.d.Spec.Clusters {
-		vc := c
-		vc.Services = nil
-		for _, s := range c.Services {
-			k := key{c.Name, ref{s.Namespace, s.Name}}
-			switch {
-			case s.Member && c.Name != cluster:
-				// Members are matched on their own cluster only.
-			case full[k] && c.Name == cluster && s.Render == render:
-				vc.Services = append(vc.Services, s)
-			case full[k]:
-				// Another render's service: only its declarations that
-				// name a service of this render matter here.
-				s.Outbound, s.Inbound = naming(s.Outbound, mine, keep[k]), naming(s.Inbound, mine, keep[k])
-				vc.Services = append(vc.Services, s)
-			case stub[k]:
-				// A stub: what name resolution reads.
-				vc.Services = append(vc.Services, v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: s.Render, Exported: s.Exported, Member: s.Member})
+	out.Spec.Clusters = make([]v1alpha1.InventoryCluster, len(v.d.Spec.Clusters))
+	for i, c := range v.d.Spec.Clusters {
+		c.Services = nil
+		out.Spec.Clusters[i] = c
+	}
+	for _, at := range order {
+		c := &v.d.Spec.Clusters[at.cluster]
+		s := c.Services[at.service]
+		k := key{c.Name, ref{s.Namespace, s.Name}}
+		switch {
+		case s.Member && c.Name != cluster:
+			continue // members are matched on their own cluster only
+		case full[k] && c.Name == cluster && s.Render == render:
+			s.Identity = ""
+		case full[k]:
+			// Another render's service: only its declarations that
+			// name a service of this render matter here, and its
+			// ports only if the render calls it.
+			s.Outbound, s.Inbound = naming(s.Outbound, mine, keep[k]), naming(s.Inbound, mine, keep[k])
+			s.Identity = ""
+			if !callee[k] {
+				s.Ports = nil
 			}
+		default:
+			// A stub: what name resolution reads.
+			s = v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: s.Render, Exported: s.Exported, Member: s.Member}
 		}
-		out.Spec.Clusters = append(out.Spec.Clusters, vc)
+		out.Spec.Clusters[at.cluster].Services = append(out.Spec.Clusters[at.cluster].Services, s)
 	}
 	return out
+}
+
+// viewAt is a service's place in a directory: cluster and service index.
+type viewAt struct{ cluster, service int }
+
+func (a viewAt) compare(b viewAt) int {
+	return cmp.Or(cmp.Compare(a.cluster, b.cluster), cmp.Compare(a.service, b.service))
 }
 
 // ref is a namespace and name, on any cluster.

@@ -29,7 +29,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -327,13 +326,7 @@ func (f *fFleet) cluster(name string) *fCluster {
 }
 
 func TestFleetSoundness(t *testing.T) {
-	seeds := 16
-	if testing.Short() {
-		seeds = 4
-	}
-	if s := os.Getenv("FLEET_SEEDS"); s != "" {
-		seeds, _ = strconv.Atoi(s)
-	}
+	seeds := seedCount(16, 4, "FLEET_SEEDS")
 	for seed := range seeds {
 		rng := rand.New(rand.NewPCG(uint64(seed), 0xf1ee7))
 		f := genFleet(rng, seed%2 == 1, fleetShape{clusters: 3 + rng.IntN(2), perCluster: 25 + rng.IntN(20), maxDecls: 5, localPct: 30, exportPct: 50})

@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -420,13 +419,7 @@ func endpointHostPort(e string) (string, string) {
 // ---- the property ----
 
 func TestMeshSoundness(t *testing.T) {
-	seeds := 50
-	if testing.Short() {
-		seeds = 8
-	}
-	if s := os.Getenv("MESH_SEEDS"); s != "" {
-		seeds, _ = strconv.Atoi(s)
-	}
+	seeds := seedCount(50, 8, "MESH_SEEDS")
 	largest := 0
 	for seed := range seeds {
 		rng := rand.New(rand.NewPCG(uint64(seed), 0x1a77))

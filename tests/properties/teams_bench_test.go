@@ -1,8 +1,12 @@
 package properties
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"syscall"
@@ -21,7 +25,7 @@ import (
 // a quarter exported), each cluster rendered by three teams (200, 200 and
 // 100 services: 60 renders). Figures go to BENCHMARKS.md:
 //
-//	go test ./tests -run '^$' -bench Directory -benchmem -count 3 -benchtime 5x
+//	go test ./tests/properties -run '^$' -bench Directory -benchmem -count 3 -benchtime 5x
 
 const (
 	dirBenchClusters   = 20
@@ -50,44 +54,50 @@ var (
 
 func dirBench(b *testing.B) *dirBenchData {
 	dirBenchOnce.Do(func() {
-		f := genFleet(rand.New(rand.NewPCG(14, 14)), true, fleetShape{clusters: dirBenchClusters, perCluster: dirBenchPerCluster, maxDecls: 6, localPct: 70, exportPct: 25})
-		d := &dirBenchData{fleet: f.fleetObject()}
-		for i := range d.fleet.Spec.Clusters {
-			c := &d.fleet.Spec.Clusters[i]
-			c.Path = ""
-			fc := f.clusters[i]
-			for lo, n := 0, 0; lo < len(fc.services); lo, n = lo+dirBenchSize, n+1 {
-				part := &fCluster{name: fc.name, td: fc.td, network: fc.network, gateway: fc.gateway, gatewayPort: fc.gatewayPort,
-					services: fc.services[lo:min(lo+dirBenchSize, len(fc.services))]}
-				name := fmt.Sprintf("%s/team-%d", fc.name, n)
-				c.Renders = append(c.Renders, v1alpha1.FleetRender{Path: name})
-				in := f.yaml(b, part)
-				d.renders = append(d.renders, dirBenchRender{cluster: fc.name, name: name, in: in})
-				items, err := krm.ParseStream(in, name+".yaml")
-				if err != nil {
-					b.Fatal(err)
-				}
-				out := render.Render(items, nil, render.Inventory)
-				if out.Failed {
-					b.Fatalf("%s: %s", name, render.Format(out.Results))
-				}
-				d.services = append(d.services, fleet.Render{Cluster: fc.name, Name: name, Services: out.Services})
-				ct := fleet.ContractOf(fc.name, fc.td, name, out.Services, out.Members)
-				d.contract = append(d.contract, fleet.Render{Cluster: fc.name, Name: name, Contract: ct.Spec.Clusters[0].Services})
-			}
-		}
-		dir, errs := fleet.Directory(d.fleet, d.services)
-		if len(errs) > 0 {
-			b.Fatal(errs)
-		}
-		d.dir = dir
-		var err error
-		if d.dirBytes, err = krm.Encode(dir); err != nil {
-			b.Fatal(err)
-		}
-		dirBenchVal = d
+		dirBenchVal = teamsFleet(b, 14, fleetShape{clusters: dirBenchClusters, perCluster: dirBenchPerCluster, maxDecls: 6, localPct: 70, exportPct: 25}, dirBenchSize)
 	})
 	return dirBenchVal
+}
+
+// teamsFleet generates a fleet (federated trust domains) whose clusters are
+// each rendered by teams of up to size services, and builds its directory.
+func teamsFleet(t testing.TB, seed uint64, shape fleetShape, size int) *dirBenchData {
+	f := genFleet(rand.New(rand.NewPCG(seed, seed)), true, shape)
+	d := &dirBenchData{fleet: f.fleetObject()}
+	for i := range d.fleet.Spec.Clusters {
+		c := &d.fleet.Spec.Clusters[i]
+		c.Path = ""
+		fc := f.clusters[i]
+		for lo, n := 0, 0; lo < len(fc.services); lo, n = lo+size, n+1 {
+			part := &fCluster{name: fc.name, td: fc.td, network: fc.network, gateway: fc.gateway, gatewayPort: fc.gatewayPort,
+				services: fc.services[lo:min(lo+size, len(fc.services))]}
+			name := fmt.Sprintf("%s/team-%d", fc.name, n)
+			c.Renders = append(c.Renders, v1alpha1.FleetRender{Path: name})
+			in := f.yaml(t, part)
+			d.renders = append(d.renders, dirBenchRender{cluster: fc.name, name: name, in: in})
+			items, err := krm.ParseStream(in, name+".yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := render.Render(items, nil, render.Inventory)
+			if out.Failed {
+				t.Fatalf("%s: %s", name, render.Format(out.Results))
+			}
+			d.services = append(d.services, fleet.Render{Cluster: fc.name, Name: name, Services: out.Services})
+			ct := fleet.ContractOf(fc.name, fc.td, name, out.Services, out.Members)
+			d.contract = append(d.contract, fleet.Render{Cluster: fc.name, Name: name, Contract: ct.Spec.Clusters[0].Services})
+		}
+	}
+	dir, errs := fleet.Directory(d.fleet, d.services)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	d.dir = dir
+	var err error
+	if d.dirBytes, err = krm.Encode(dir); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // cpuTime is the process's user and system CPU time: on a machine shared
@@ -101,14 +111,29 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// loopCPU runs f in b.Loop and reports its CPU time per op.
+// binaryMemoryPolicy sets the lattice binary's memory policy (fn/main.go:
+// collect only near a 900 MiB soft limit) from a collected heap, so the
+// benchmarks measure what `lattice directory build` and a render spend;
+// it returns the function that restores the test binary's.
+func binaryMemoryPolicy() func() {
+	gc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(900<<20)
+	runtime.GC()
+	return func() { debug.SetGCPercent(gc); debug.SetMemoryLimit(limit) }
+}
+
+// loopCPU runs f in b.Loop and reports its CPU time per op. The loop runs
+// under the profiler label bench=<benchmark name> (goroutines started by f
+// inherit it), so a profile of one benchmark can leave out the shared
+// set-up: go tool pprof -tagfocus bench=with-view ...
 func loopCPU(b *testing.B, f func()) {
 	b.ReportAllocs()
 	n, start := 0, cpuTime()
-	for b.Loop() {
-		f()
-		n++
-	}
+	pprof.Do(context.Background(), pprof.Labels("bench", b.Name()), func(context.Context) {
+		for b.Loop() {
+			f()
+			n++
+		}
+	})
 	b.ReportMetric(float64(cpuTime()-start)/float64(n)/1e6, "cpu-ms/op")
 }
 
@@ -117,6 +142,7 @@ func loopCPU(b *testing.B, f func()) {
 // summarize, every view, encode), and assembled from published contracts
 // (decoding the contracts excluded).
 func BenchmarkDirectoryBuild(b *testing.B) {
+	defer binaryMemoryPolicy()()
 	d := dirBench(b)
 	total := 0
 	for _, r := range d.services {
@@ -165,6 +191,7 @@ func BenchmarkDirectoryBuild(b *testing.B) {
 // `lattice directory build` writes into the render root), and with the
 // whole directory (what a render would cost if it read every contract).
 func BenchmarkDirectoryRender(b *testing.B) {
+	defer binaryMemoryPolicy()()
 	d := dirBench(b)
 	r := d.renders[0]
 	view, err := krm.Encode(fleet.View(d.dir, r.cluster, r.name))

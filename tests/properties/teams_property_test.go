@@ -15,10 +15,7 @@ package properties
 import (
 	"bytes"
 	"fmt"
-	"github.com/lattice-dev/lattice/tests/internal/harness"
-	"github.com/lattice-dev/lattice/tests/istiosem"
 	"math/rand/v2"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -29,6 +26,8 @@ import (
 	"github.com/lattice-dev/lattice/pkg/fleet"
 	"github.com/lattice-dev/lattice/pkg/krm"
 	"github.com/lattice-dev/lattice/pkg/render"
+	"github.com/lattice-dev/lattice/tests/internal/harness"
+	"github.com/lattice-dev/lattice/tests/istiosem"
 )
 
 var docSplit = regexp.MustCompile(`(?m)^---\n`)
@@ -133,13 +132,7 @@ func renderTeams(t testing.TB, streams [][]byte, d *v1alpha1.ServiceDirectory) [
 }
 
 func TestTeamsSoundness(t *testing.T) {
-	seeds := 8
-	if testing.Short() {
-		seeds = 3
-	}
-	if s := os.Getenv("TEAMS_SEEDS"); s != "" {
-		seeds, _ = strconv.Atoi(s)
-	}
+	seeds := seedCount(8, 3, "TEAMS_SEEDS")
 	for seed := range seeds {
 		for k := 1; k <= 10; k++ {
 			rng := rand.New(rand.NewPCG(uint64(seed), uint64(k)))
@@ -162,10 +155,7 @@ func TestTeamsSoundness(t *testing.T) {
 // rules dropped, ports added) never admit more than each callee's current
 // spec, and never fail the render (its own entries are current).
 func TestTeamsStaleDirectoryFailsSafe(t *testing.T) {
-	seeds := 12
-	if testing.Short() {
-		seeds = 4
-	}
+	seeds := seedCount(12, 4, "")
 	for seed := range seeds {
 		k := 2 + seed%9
 		rng := rand.New(rand.NewPCG(uint64(seed), 0x57a1e))
