@@ -10,18 +10,24 @@ import (
 	"runtime/debug"
 )
 
-// softMemoryLimit bounds a render's heap; see main.
-const softMemoryLimit = 900 << 20
+// softMemoryLimit bounds a render's heap, and gcPercent paces the
+// collector below it; see main.
+const (
+	softMemoryLimit = 900 << 20
+	gcPercent       = 200
+)
 
 func main() {
-	// Memory (#8, docs/limits.md): a render is a short batch job, so the
-	// heap is collected only as it nears a 900 MiB soft limit. With Go's
-	// default (collect whenever the heap doubles) a 10,000-service render
-	// spent a tenth of its CPU collecting and its heap still reached twice
-	// its live size. A GOMEMLIMIT or GOGC the user sets wins.
+	// Memory (#8, #16, docs/limits.md): a render is a short batch job, so
+	// the heap may grow to three times its live data (GOGC 200) under a
+	// 900 MiB soft limit. Collecting only at the limit (as before) ran the
+	// collector again and again as a 10,000-service render neared it, at
+	// 0.88 GiB of RSS; at 200 the render peaks at 0.70–0.74 GiB for the
+	// same or less CPU (BENCHMARKS.md, issue 16 session 2). A GOMEMLIMIT or
+	// GOGC the user sets wins.
 	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
 		debug.SetMemoryLimit(softMemoryLimit)
-		if gogc := debug.SetGCPercent(-1); gogc != 100 {
+		if gogc := debug.SetGCPercent(gcPercent); gogc != 100 {
 			debug.SetGCPercent(gogc) // GOGC was set: keep it
 		}
 	}

@@ -7,6 +7,7 @@ package krm
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -30,81 +31,63 @@ import (
 
 // DecodeService decodes a LatticeService node strictly.
 func DecodeService(n *yaml.RNode) (*v1alpha1.LatticeService, field.ErrorList) {
-	var s v1alpha1.LatticeService
-	if errs := decodeStrict(n, &s); len(errs) > 0 {
-		return nil, errs
-	}
-	return &s, nil
+	return decode[v1alpha1.LatticeService](n)
 }
 
 // DecodePlatform decodes a Platform node strictly. A nil node is the
 // all-defaults Platform.
 func DecodePlatform(n *yaml.RNode) (*v1alpha1.Platform, field.ErrorList) {
-	var p v1alpha1.Platform
 	if n == nil || yaml.IsMissingOrNull(n) {
-		return &p, nil
+		return &v1alpha1.Platform{}, nil
 	}
-	if errs := decodeStrict(n, &p); len(errs) > 0 {
-		return nil, errs
-	}
-	return &p, nil
+	return decode[v1alpha1.Platform](n)
 }
 
 // DecodeImageLock decodes an ImageLock node strictly.
 func DecodeImageLock(n *yaml.RNode) (*v1alpha1.ImageLock, field.ErrorList) {
-	var l v1alpha1.ImageLock
-	if errs := decodeStrict(n, &l); len(errs) > 0 {
-		return nil, errs
-	}
-	return &l, nil
+	return decode[v1alpha1.ImageLock](n)
 }
 
 // DecodeFleet decodes a Fleet node strictly.
 func DecodeFleet(n *yaml.RNode) (*v1alpha1.Fleet, field.ErrorList) {
-	var f v1alpha1.Fleet
-	if errs := decodeStrict(n, &f); len(errs) > 0 {
-		return nil, errs
-	}
-	return &f, nil
+	return decode[v1alpha1.Fleet](n)
 }
 
 // DecodeFleetInventory decodes a FleetInventory node strictly.
 func DecodeFleetInventory(n *yaml.RNode) (*v1alpha1.FleetInventory, field.ErrorList) {
-	var inv v1alpha1.FleetInventory
-	if errs := decodeStrict(n, &inv); len(errs) > 0 {
-		return nil, errs
-	}
-	return &inv, nil
+	return decode[v1alpha1.FleetInventory](n)
 }
 
 // DecodeServiceDirectory decodes a ServiceDirectory node strictly.
 func DecodeServiceDirectory(n *yaml.RNode) (*v1alpha1.ServiceDirectory, field.ErrorList) {
-	var d v1alpha1.ServiceDirectory
-	if errs := decodeStrict(n, &d); len(errs) > 0 {
-		return nil, errs
-	}
-	return &d, nil
+	return decode[v1alpha1.ServiceDirectory](n)
 }
 
-func decodeStrict(n *yaml.RNode, into any) field.ErrorList {
-	if errs := check(n.YNode(), reflect.TypeOf(into).Elem(), nil); len(errs) > 0 {
-		return errs
+// DecodeMeshMember decodes a MeshMember node strictly.
+func DecodeMeshMember(n *yaml.RNode) (*v1alpha1.MeshMember, field.ErrorList) {
+	return decode[v1alpha1.MeshMember](n)
+}
+
+// decode checks the node against T, then decodes it as JSON (what the API
+// types are written for).
+func decode[T any](n *yaml.RNode) (*T, field.ErrorList) {
+	var v T
+	if errs := check(n.YNode(), reflect.TypeFor[T](), make([]pathSeg, 0, 16)); len(errs) > 0 {
+		return nil, errs
 	}
-	// The node is checked against the type, so JSON (what the API types
-	// are written for) decodes it.
 	data, err := nodeJSON(n.YNode())
 	if err != nil {
-		return field.ErrorList{field.Invalid(nil, nil, "cannot read YAML: "+err.Error())}
+		return nil, field.ErrorList{field.Invalid(nil, nil, "cannot read YAML: "+err.Error())}
 	}
-	if err := json.Unmarshal(data, into); err != nil {
-		var te *json.UnmarshalTypeError
-		path := ""
-		if ok := asTypeError(err, &te); ok {
-			path = te.Field
+	if err := json.Unmarshal(data, &v); err != nil {
+		var path *field.Path
+		if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) && te.Field != "" {
+			parts := strings.Split(te.Field, ".")
+			path = field.NewPath(parts[0], parts[1:]...)
 		}
-		return field.ErrorList{field.Invalid(pathFromDots(path), nil, "cannot decode: "+err.Error())}
+		return nil, field.ErrorList{field.Invalid(path, nil, "cannot decode: "+err.Error())}
 	}
-	return nil
+	return &v, nil
 }
 
 // nodeJSON is the JSON of a node, through yaml.v3's own decoding.
@@ -242,45 +225,21 @@ func stringKeys(v any) any {
 	return v
 }
 
-func asTypeError(err error, te **json.UnmarshalTypeError) bool {
-	t, ok := err.(*json.UnmarshalTypeError)
-	*te = t
-	return ok
-}
-
-func pathFromDots(p string) *field.Path {
-	if p == "" {
-		return nil
-	}
-	parts := strings.Split(p, ".")
-	fp := field.NewPath(parts[0])
-	for _, s := range parts[1:] {
-		fp = fp.Child(s)
-	}
-	return fp
-}
-
 var (
 	typeQuantity   = reflect.TypeOf(resource.Quantity{})
 	typeObjectMeta = reflect.TypeOf(metav1.ObjectMeta{})
 	typeIntOrStr   = reflect.TypeOf(intstr.IntOrString{})
 )
 
-func child(p *field.Path, name string) *field.Path {
-	if p == nil {
-		return field.NewPath(name)
-	}
-	return p.Child(name)
-}
-
 // check walks node against t and reports unknown fields, duplicate keys and
-// scalar type mismatches.
-func check(n *yaml.Node, t reflect.Type, path *field.Path) field.ErrorList {
+// scalar type mismatches. The field path of n is built only for an error.
+func check(n *yaml.Node, t reflect.Type, at []pathSeg) field.ErrorList {
+	path := func() *field.Path { return fieldPath(at) }
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if n.Kind == yaml.AliasNode {
-		return field.ErrorList{field.Forbidden(path, "YAML aliases are not allowed in lattice specs; write the value out")}
+		return field.ErrorList{field.Forbidden(path(), "YAML aliases are not allowed in lattice specs; write the value out")}
 	}
 	if n.Tag == "!!null" {
 		return nil
@@ -288,31 +247,31 @@ func check(n *yaml.Node, t reflect.Type, path *field.Path) field.ErrorList {
 	switch {
 	case t == typeQuantity:
 		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!str" && n.Tag != "!!float") {
-			return typeErr(n, path, "a quantity such as 500m, 2 or 1Gi")
+			return typeErr(n, path(), "a quantity such as 500m, 2 or 1Gi")
 		}
 		if n.Tag == "!!float" {
-			return field.ErrorList{withLine(field.Invalid(path, n.Value, fmt.Sprintf("quote fractional quantities (%q) or use milli-units (e.g. 500m)", n.Value)), n.Line)}
+			return field.ErrorList{withLine(field.Invalid(path(), n.Value, fmt.Sprintf("quote fractional quantities (%q) or use milli-units (e.g. 500m)", n.Value)), n.Line)}
 		}
 		if _, err := resource.ParseQuantity(n.Value); err != nil {
-			return field.ErrorList{withLine(field.Invalid(path, n.Value, "invalid quantity (expected e.g. 500m, 2 or 1Gi)"), n.Line)}
+			return field.ErrorList{withLine(field.Invalid(path(), n.Value, "invalid quantity (expected e.g. 500m, 2 or 1Gi)"), n.Line)}
 		}
 		return nil
 	case t == typeIntOrStr:
 		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!str") {
-			return typeErr(n, path, "a port number or name")
+			return typeErr(n, path(), "a port number or name")
 		}
 		return nil
 	case t == typeObjectMeta:
 		// Kubernetes owns metadata; kustomize and kpt add to it freely.
 		if n.Kind != yaml.MappingNode {
-			return typeErr(n, path, "an object")
+			return typeErr(n, path(), "an object")
 		}
-		return append(dupKeys(n, path), aliasesIn(n, path)...)
+		return append(dupKeys(n, path), aliasesIn(n, path())...)
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			return typeErr(n, path, "an object")
+			return typeErr(n, path(), "an object")
 		}
 		fields := cachedJSONFields(t)
 		errs := dupKeys(n, path)
@@ -320,44 +279,44 @@ func check(n *yaml.Node, t reflect.Type, path *field.Path) field.ErrorList {
 			k, v := n.Content[i], n.Content[i+1]
 			ft, ok := fields[k.Value]
 			if !ok {
-				errs = append(errs, withLine(field.Invalid(child(path, k.Value), k.Value, unknownField(k.Value, fields)), k.Line))
+				errs = append(errs, withLine(field.Invalid(path().Child(k.Value), k.Value, unknownField(k.Value, fields)), k.Line))
 				continue
 			}
-			errs = append(errs, check(v, ft, child(path, k.Value))...)
+			errs = append(errs, check(v, ft, append(at, pathSeg{key: k}))...)
 		}
 		return errs
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			return typeErr(n, path, "a map")
+			return typeErr(n, path(), "a map")
 		}
 		errs := dupKeys(n, path)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			errs = append(errs, check(n.Content[i+1], t.Elem(), path.Key(n.Content[i].Value))...)
+			errs = append(errs, check(n.Content[i+1], t.Elem(), append(at, pathSeg{key: n.Content[i], mapKey: true}))...)
 		}
 		return errs
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			return typeErr(n, path, "a list")
+			return typeErr(n, path(), "a list")
 		}
 		var errs field.ErrorList
 		for i, c := range n.Content {
-			errs = append(errs, check(c, t.Elem(), path.Index(i))...)
+			errs = append(errs, check(c, t.Elem(), append(at, pathSeg{index: i}))...)
 		}
 		return errs
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
 			if n.Kind == yaml.ScalarNode {
-				return field.ErrorList{withLine(field.Invalid(path, n.Value, fmt.Sprintf("expected a string; quote the value: %q", n.Value)), n.Line)}
+				return field.ErrorList{withLine(field.Invalid(path(), n.Value, fmt.Sprintf("expected a string; quote the value: %q", n.Value)), n.Line)}
 			}
-			return typeErr(n, path, "a string")
+			return typeErr(n, path(), "a string")
 		}
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-			return typeErr(n, path, "true or false")
+			return typeErr(n, path(), "true or false")
 		}
 	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Int, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
-			return typeErr(n, path, "a whole number")
+			return typeErr(n, path(), "a whole number")
 		}
 	}
 	return nil
@@ -368,7 +327,23 @@ func typeErr(n *yaml.Node, path *field.Path, want string) field.ErrorList {
 	return field.ErrorList{withLine(field.Invalid(path, nil, fmt.Sprintf("expected %s, got %s", want, got)), n.Line)}
 }
 
-func dupKeys(n *yaml.Node, path *field.Path) field.ErrorList {
+// fieldPath is the field.Path of the steps at (a map key as [key]).
+func fieldPath(at []pathSeg) *field.Path {
+	var p *field.Path
+	for _, s := range at {
+		switch {
+		case s.key == nil:
+			p = p.Index(s.index)
+		case s.mapKey:
+			p = p.Key(s.key.Value)
+		default:
+			p = p.Child(s.key.Value)
+		}
+	}
+	return p
+}
+
+func dupKeys(n *yaml.Node, path func() *field.Path) field.ErrorList {
 	if len(n.Content) <= 2 {
 		return nil
 	}
@@ -377,7 +352,7 @@ func dupKeys(n *yaml.Node, path *field.Path) field.ErrorList {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if first, ok := seen[k.Value]; ok {
-			errs = append(errs, withLine(field.Duplicate(child(path, k.Value), k.Value), k.Line))
+			errs = append(errs, withLine(field.Duplicate(path().Child(k.Value), k.Value), k.Line))
 			errs[len(errs)-1].Detail = fmt.Sprintf("key %q appears twice (first on line %d); YAML would silently keep only one", k.Value, first)
 			continue
 		}
@@ -466,7 +441,7 @@ func aliasesIn(n *yaml.Node, path *field.Path) field.ErrorList {
 			if i%2 == 0 {
 				continue
 			}
-			p = child(path, n.Content[i-1].Value)
+			p = path.Child(n.Content[i-1].Value)
 		} else if n.Kind == yaml.SequenceNode {
 			p = path.Index(i)
 		}

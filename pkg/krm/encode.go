@@ -91,13 +91,6 @@ func WriteResourceList(w io.Writer, items []Out, fnConfig *yaml.RNode, results f
 	return bw.Flush()
 }
 
-// ResourceList is the text WriteResourceList writes.
-func ResourceList(items []Out, fnConfig *yaml.RNode, results framework.Results) ([]byte, error) {
-	var b bytes.Buffer
-	err := WriteResourceList(&b, items, fnConfig, results)
-	return b.Bytes(), err
-}
-
 // WriteStream writes items as a plain multi-document YAML stream, without
 // the reader annotations kpt and kustomize use internally.
 func WriteStream(w io.Writer, items []Out) error {
@@ -139,26 +132,23 @@ func WriteStream(w io.Writer, items []Out) error {
 // before every other non-empty line (empty lines stay empty so block
 // scalars keep their content); every line ends in a newline.
 func appendIndented(b, text []byte, first, rest string) []byte {
-	text = bytes.TrimSuffix(text, []byte{'\n'})
-	for i := 0; ; i++ {
-		line := text
-		nl := bytes.IndexByte(text, '\n')
-		if nl >= 0 {
-			line = text[:nl]
-		}
+	if len(text) == 0 {
+		return append(append(b, first...), '\n')
+	}
+	i := 0
+	for line := range bytes.Lines(text) {
 		switch {
 		case i == 0:
 			b = append(b, first...)
-		case len(line) > 0:
+		case len(line) > 1:
 			b = append(b, rest...)
 		}
-		b = append(b, line...)
-		b = append(b, '\n')
-		if nl < 0 {
-			return b
-		}
-		text = text[nl+1:]
+		b, i = append(b, line...), i+1
 	}
+	if b[len(b)-1] != '\n' {
+		b = append(b, '\n')
+	}
+	return b
 }
 
 // Meta is the identity of an output object, for sorting and collisions.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
@@ -143,7 +145,8 @@ func FuzzEncode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		got, err := jsonToYAML(canon)
+		var e Encoder
+		got, err := e.jsonToYAML(canon)
 		if err != nil {
 			t.Fatalf("cannot write %s: %v", canon, err)
 		}
@@ -208,4 +211,59 @@ func consistentKeys(v any) bool {
 // escapes where yaml.v2 writes them raw (encoding/json escapes all but NEL).
 func escapesBreaks(js string) bool {
 	return strings.Contains(js, "\u0085") || strings.Contains(js, `\r`) || strings.Contains(js, `\u2028`) || strings.Contains(js, `\u2029`)
+}
+
+// FuzzResults: results written by the writer (appendResult, falling back
+// to yaml.v3 for other shapes) are byte for byte what kyaml's yaml.Marshal
+// writes; and the writer, not the fallback, writes the results lattice
+// makes.
+func FuzzResults(f *testing.F) {
+	f.Add("a declares b outbound: add `x: {type: service}` # c", "warning", "lattice.dev/v1alpha1", "LatticeService", "svc-1", "team-a", "spec.workload.resources[svc-2]", "apps/a.yaml", 3, "line", "12", uint8(0))
+	f.Add("it's 'quoted' and \"double\" \\ back", "error", "v1", "Namespace", "1abc", "", "metadata.labels[istio.io/dataplane-mode]", "", 0, "line", "", uint8(1))
+	f.Add(" lead", "info", "-x", "true", "0x1F", "2001-12-14", "1:20", ".inf", -1, "<<", "null", uint8(2))
+	f.Add("- dash", "~", "? q", "a: b", "#h", "@at", "%p", "y", 1, "tab\there", "é ü 😀 \u00a0", uint8(7))
+	f.Add("line\nbreak", "x\u0085y", "a\u2028b", "\x7f", "\ufeff", "", "", "k", 0, "", "", uint8(4))
+	f.Fuzz(func(t *testing.T, msg, sev, apiVersion, kind, name, ns, fieldPath, file string, index int, tagKey, tagValue string, omit uint8) {
+		r := &framework.Result{Message: msg, Severity: framework.Severity(sev),
+			ResourceRef: &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: apiVersion, Kind: kind}, NameMeta: yaml.NameMeta{Name: name, Namespace: ns}},
+			Field:       &framework.Field{Path: fieldPath}, File: &framework.File{Path: file, Index: index}, Tags: map[string]string{tagKey: tagValue}}
+		if omit&1 != 0 {
+			r.ResourceRef = nil
+		}
+		if omit&2 != 0 {
+			r.File = nil
+		}
+		if omit&4 != 0 {
+			r.Tags = nil
+		}
+		if omit&8 != 0 {
+			r.Field.CurrentValue = msg
+		}
+		rs := framework.Results{r, r}
+		want, err := yaml.Marshal(rs)
+		if err != nil {
+			return
+		}
+		got, err := marshalResults(rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("the writer differs from yaml.v3:\n--- want\n%s--- got\n%s", want, got)
+		}
+	})
+}
+
+// TestResultsWriter: the results lattice makes are written by the writer.
+func TestResultsWriter(t *testing.T) {
+	for _, r := range []*framework.Result{
+		{Message: "team-000/svc-00000 declares team-000/svc-00003 outbound: add `svc-00000: {type: service, direction: inbound}`", Severity: framework.Warning,
+			ResourceRef: &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: "lattice.dev/v1alpha1", Kind: "LatticeService"}, NameMeta: yaml.NameMeta{Name: "svc-00000", Namespace: "team-000"}},
+			Field:       &framework.Field{Path: "spec.workload.resources[svc-00003]"}},
+		{Message: `"x": not supported`, Severity: framework.Error, File: &framework.File{Path: "a/b.yaml", Index: 2}, Tags: map[string]string{"line": "7"}},
+	} {
+		if _, ok := appendResult(nil, r); !ok {
+			t.Errorf("%q: yaml.v3 wrote it, not the writer", r.Message)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package krm
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"slices"
@@ -46,10 +47,10 @@ const originAnnotation = "config.kubernetes.io/origin"
 // used: a function does not read the files it is told about.
 func (it *Item) locate() {
 	ann := it.Node.GetAnnotations(kioutil.PathAnnotation, kioutil.LegacyPathAnnotation, kioutil.IndexAnnotation, kioutil.LegacyIndexAnnotation, originAnnotation)
-	path := cmpOr(ann[kioutil.PathAnnotation], ann[kioutil.LegacyPathAnnotation])
+	path := cmp.Or(ann[kioutil.PathAnnotation], ann[kioutil.LegacyPathAnnotation])
 	if path != "" {
 		it.File = path
-		it.Index, _ = strconv.Atoi(cmpOr(ann[kioutil.IndexAnnotation], ann[kioutil.LegacyIndexAnnotation]))
+		it.Index, _ = strconv.Atoi(cmp.Or(ann[kioutil.IndexAnnotation], ann[kioutil.LegacyIndexAnnotation]))
 		return
 	}
 	if o := ann[originAnnotation]; o != "" {
@@ -62,13 +63,6 @@ func (it *Item) locate() {
 	}
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // ReadPaths reads YAML files and directories in a stable order, keeping
 // each document's file, index and first line. A directory with a
 // kustomization contributes the files it lists (resources and transformers,
@@ -78,7 +72,7 @@ func cmpOr(a, b string) string {
 func ReadPaths(paths []string) ([]Item, error) {
 	var files []string
 	for _, p := range paths {
-		fs, err := filesUnder(p, 0)
+		fs, err := filesUnder(p, 0, false)
 		if err != nil {
 			return nil, err
 		}
@@ -109,15 +103,8 @@ func ReadPaths(paths []string) ([]Item, error) {
 }
 
 func kindName(k yaml.Kind) string {
-	switch k {
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return "a scalar"
-	case yaml.AliasNode:
-		return "a YAML alias"
-	}
-	return "something else"
+	names := map[yaml.Kind]string{yaml.SequenceNode: "a list", yaml.ScalarNode: "a scalar", yaml.AliasNode: "a YAML alias"}
+	return cmp.Or(names[k], "something else")
 }
 
 // Line finds the line of a field path (as printed by field.Path) in n, or
@@ -152,31 +139,25 @@ func Line(n *yaml.RNode, path string) int {
 // splitPath splits "spec.a[key].b[0]" into spec, a, key, b, 0.
 func splitPath(p string) []string {
 	var out []string
-	var cur strings.Builder
-	for i := 0; i < len(p); i++ {
-		switch p[i] {
+	for p != "" {
+		switch p[0] {
 		case '.':
-			if cur.Len() > 0 {
-				out = append(out, cur.String())
-				cur.Reset()
-			}
+			p = p[1:]
 		case '[':
-			if cur.Len() > 0 {
-				out = append(out, cur.String())
-				cur.Reset()
-			}
-			end := strings.IndexByte(p[i:], ']')
+			end := strings.IndexByte(p, ']')
 			if end < 0 {
-				end = len(p) - i
+				end = len(p)
 			}
-			out = append(out, p[i+1:i+end])
-			i += end
+			out = append(out, p[1:end])
+			p = p[min(end+1, len(p)):]
 		default:
-			cur.WriteByte(p[i])
+			end := strings.IndexAny(p, ".[")
+			if end < 0 {
+				end = len(p)
+			}
+			out = append(out, p[:end])
+			p = p[end:]
 		}
-	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
 	}
 	return out
 }

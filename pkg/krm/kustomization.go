@@ -14,8 +14,9 @@ var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Ku
 // maxBaseDepth bounds base recursion (and cycles between bases).
 const maxBaseDepth = 20
 
-// filesUnder lists the YAML files a path contributes to a render.
-func filesUnder(p string, depth int) ([]string, error) {
+// filesUnder lists the YAML files a path contributes to a render; with
+// check set, it refuses kustomizations with fields render does not apply.
+func filesUnder(p string, depth int, check bool) ([]string, error) {
 	if depth > maxBaseDepth {
 		return nil, fmt.Errorf("%s: kustomization bases nest deeper than %d (a cycle?)", p, maxBaseDepth)
 	}
@@ -27,7 +28,7 @@ func filesUnder(p string, depth int) ([]string, error) {
 		return []string{p}, nil
 	}
 	if k := kustomizationIn(p); k != "" {
-		return kustomizationFiles(p, k, depth)
+		return kustomizationFiles(p, k, depth, check)
 	}
 	var files []string
 	err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
@@ -39,7 +40,7 @@ func filesUnder(p string, depth int) ([]string, error) {
 				return filepath.SkipDir
 			}
 			if k := kustomizationIn(path); k != "" {
-				fs, err := kustomizationFiles(path, k, depth+1)
+				fs, err := kustomizationFiles(path, k, depth+1, check)
 				files = append(files, fs...)
 				if err != nil {
 					return err
@@ -68,10 +69,15 @@ func kustomizationIn(dir string) string {
 // kustomizationFiles lists the resources and transformers a kustomization
 // names. lattice render does not apply kustomize's own transformations;
 // use kustomize build for those.
-func kustomizationFiles(dir, file string, depth int) ([]string, error) {
+func kustomizationFiles(dir, file string, depth int, check bool) ([]string, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
+	}
+	if check {
+		if err := unappliedFields(file, data); err != nil {
+			return nil, err
+		}
 	}
 	var k struct {
 		Resources    []string `json:"resources"`
@@ -87,7 +93,7 @@ func kustomizationFiles(dir, file string, depth int) ([]string, error) {
 		if strings.Contains(entry, "://") || strings.HasPrefix(entry, "github.com/") {
 			return nil, fmt.Errorf("%s: remote resource %q: lattice render reads local files only; use kustomize build with lattice as a function", file, entry)
 		}
-		fs, err := filesUnder(filepath.Join(dir, entry), depth+1)
+		fs, err := filesUnder(filepath.Join(dir, entry), depth+1, check)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", file, err)
 		}

@@ -27,7 +27,7 @@ const (
 	// MaxNodes bounds the YAML nodes of one input. It is checked on the
 	// bytes before parsing (a parsed node costs about 170 bytes, so this
 	// caps the parse at about 500 MB), with an upper bound of the node
-	// count (nodeBound).
+	// count (scanChunks).
 	MaxNodes = 3_000_000
 	// MaxItems bounds the objects of one input.
 	MaxItems = 50_000
@@ -91,21 +91,16 @@ func invalidUTF8(data []byte) int {
 	return 0
 }
 
-// nodeBound is an upper bound of the nodes yaml.v3 builds from data,
-// computed in one pass without parsing. Every node but a document's first
-// follows a line break, a block indicator ("- ", ": ", "?") or a flow
-// indicator ('[', '{', ','); a flow mapping entry without a value ("{a, b}")
-// and a complex key add an implicit null, so those indicators count twice.
-// Line breaks and indicators inside strings only make the bound looser.
-func nodeBound(data []byte) int {
-	n, _ := scanChunks(data)
-	return n
-}
-
-// scanChunks is nodeBound, and whether data is free of NUL bytes and
-// invalid UTF-8, counted and checked in 1 MiB chunks on every core: each
-// byte's count depends on its neighbours only, and chunks cut at rune
-// starts are valid UTF-8 exactly when the whole is.
+// scanChunks is an upper bound of the nodes yaml.v3 builds from data,
+// computed without parsing, and whether data is free of NUL bytes and
+// invalid UTF-8. Every node but a document's first follows a line break,
+// a block indicator ("- ", ": ", "?") or a flow indicator ('[', '{', ',');
+// a flow mapping entry without a value ("{a, b}") and a complex key add an
+// implicit null, so those indicators count twice. Line breaks and
+// indicators inside strings only make the bound looser. It counts and
+// checks in 1 MiB chunks on every core: each byte's count depends on its
+// neighbours only, and chunks cut at rune starts are valid UTF-8 exactly
+// when the whole is.
 func scanChunks(data []byte) (bound int, clean bool) {
 	parts := make([]int, par.NumChunks(len(data)))
 	bad := make([]bool, len(parts))
@@ -133,7 +128,7 @@ func runeStart(data []byte, i int) int {
 	return i
 }
 
-// nodeBoundRange is nodeBound's count for the bytes data[lo:hi].
+// nodeBoundRange is scanChunks' count for the bytes data[lo:hi].
 func nodeBoundRange(data []byte, lo, hi int) int {
 	n := 0
 	for i := lo; i < hi; i++ {
@@ -223,11 +218,13 @@ type limitChecker struct {
 	size map[*yaml.Node]int
 }
 
-// pathSeg is one step of the path to a node: a mapping key, or a sequence
-// index when key is nil. The path's text is built only for an error.
+// pathSeg is one step of the path to a node: a mapping key (of a map
+// rather than a struct when mapKey is set), or a sequence index when key is
+// nil. The path's text is built only for an error.
 type pathSeg struct {
-	key   *yaml.Node
-	index int
+	key    *yaml.Node
+	index  int
+	mapKey bool
 }
 
 func (c *limitChecker) fail(path []pathSeg, line int, format string, args ...any) {

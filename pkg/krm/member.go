@@ -1,21 +1,9 @@
 package krm
 
 import (
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/kio/filters"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-
-	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
 )
-
-// DecodeMeshMember decodes a MeshMember node strictly.
-func DecodeMeshMember(n *yaml.RNode) (*v1alpha1.MeshMember, field.ErrorList) {
-	var m v1alpha1.MeshMember
-	if errs := decodeStrict(n, &m); len(errs) > 0 {
-		return nil, errs
-	}
-	return &m, nil
-}
 
 // LocalConfigAnnotation marks an object no tool applies (kpt, kustomize).
 const LocalConfigAnnotation = filters.LocalConfigAnnotation

@@ -1,28 +1,30 @@
 package krm
 
 import (
-	"bytes"
-	"errors"
-
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-
-	"github.com/lattice-dev/lattice/pkg/par"
 )
 
-// marshalResults is yaml.Marshal(results), kyaml's yaml.v3 encoder. A
-// top-level sequence marshals entry by entry, so the results are marshaled
-// in parts on every core and the parts concatenated: a render of 10,000
-// services reports 15,000 warnings.
+// marshalResults is yaml.Marshal(results), kyaml's yaml.v3 encoder: the
+// writer writes the results of the shape lattice makes (appendResult), and
+// yaml.v3 any other. A top-level sequence marshals entry by entry, so the
+// entries concatenate to the whole.
 func marshalResults(results framework.Results) ([]byte, error) {
-	const per = 4
-	parts := make([][]byte, (len(results)+per-1)/per)
-	errs := make([]error, len(parts))
-	par.For(len(parts), func(i int) {
-		parts[i], errs[i] = yaml.Marshal(results[i*per : min((i+1)*per, len(results))])
-	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	size := 0
+	for _, r := range results {
+		size += 2*len(r.Message) + 256 // what a warning takes, room for quotes
 	}
-	return bytes.Join(parts, nil), nil
+	b := make([]byte, 0, size)
+	for _, r := range results {
+		var ok bool
+		if b, ok = appendResult(b, r); ok {
+			continue
+		}
+		y, err := yaml.Marshal(framework.Results{r})
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, y...)
+	}
+	return b, nil
 }

@@ -2,8 +2,6 @@ package krm
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -13,54 +11,10 @@ import (
 // CheckKustomizations refuses, for the commands that render what ReadPaths
 // reads (render, check, push), a kustomization under paths that asks for
 // more than the files it lists (unappliedFields). It visits the
-// kustomizations ReadPaths would: one in a path, or in a directory under
-// it, and the local bases, components and resources they name.
+// kustomizations ReadPaths reads, and is called once ReadPaths succeeded.
 func CheckKustomizations(paths []string) error {
-	seen := map[string]bool{}
-	var visit func(p string, depth int) error
-	visit = func(p string, depth int) error {
-		st, err := os.Stat(p)
-		if err != nil || !st.IsDir() || seen[p] || depth > maxBaseDepth {
-			return nil // ReadPaths reports what cannot be read
-		}
-		seen[p] = true
-		k := kustomizationIn(p)
-		if k == "" {
-			entries, err := os.ReadDir(p)
-			if err != nil {
-				return nil
-			}
-			for _, e := range entries {
-				if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-					if err := visit(filepath.Join(p, e.Name()), depth); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		}
-		data, err := os.ReadFile(k)
-		if err != nil {
-			return nil
-		}
-		if err := unappliedFields(k, data); err != nil {
-			return err
-		}
-		var lists struct {
-			Resources, Bases, Components []string
-		}
-		if sigsyaml.Unmarshal(data, &lists) != nil {
-			return nil
-		}
-		for _, entry := range slices.Concat(lists.Resources, lists.Bases, lists.Components) {
-			if err := visit(filepath.Join(p, entry), depth+1); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 	for _, p := range paths {
-		if err := visit(p, 0); err != nil {
+		if _, err := filesUnder(p, 0, true); err != nil {
 			return err
 		}
 	}

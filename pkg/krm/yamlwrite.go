@@ -12,6 +12,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // The writer: typed object → encoding/json (which honours MarshalJSON of
@@ -29,9 +32,13 @@ import (
 // the JSON as YAML, which is where sigs.k8s.io/yaml turned NEL into a space
 // and refused DEL, C1 characters and U+FFFE.
 //
-// FuzzEncodeRoundTrip checks that every object reads back equal through
+// FuzzEncode checks that every object reads back equal through
 // sigs.k8s.io/yaml, and byte for byte that the output is sigs.k8s.io/yaml's
 // wherever sigs.k8s.io/yaml keeps the strings.
+//
+// The writer has a second layout, for results (appendResult): yaml.v3's,
+// as kyaml's yaml.Marshal writes them. FuzzResults checks it byte for byte
+// against yaml.v3.
 
 // Encode writes a typed object as YAML without the top-level status and
 // metadata.creationTimestamp (upstream structs serialise an empty status
@@ -71,12 +78,6 @@ func (e *Encoder) Encode(obj any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.Clone(out), nil
-}
-
-// jsonToYAML writes the JSON of one object (encoding/json's output) as YAML.
-func jsonToYAML(data []byte) ([]byte, error) {
-	var e Encoder
-	return e.jsonToYAML(data)
 }
 
 // jsonToYAML writes data as YAML into e's scratch buffer.
@@ -255,7 +256,7 @@ func (w *yamlWriter) mapping(entries []jvalue, indent int, inline bool) {
 			w.indent(indent)
 		}
 		col := indent
-		if len(e.key) > maxSimpleKey || strings.ContainsAny(e.key, "\n\r\u0085\u2028\u2029") {
+		if len(e.key) > maxSimpleKey || !isWord(e.key) && strings.ContainsAny(e.key, "\n\r\u0085\u2028\u2029") {
 			// Not a simple key: "? key", then ":" on a line of its own.
 			w.buf = append(w.buf, "? "...)
 			w.scalar(e.key, indent+2, indent+2, false)
@@ -285,18 +286,13 @@ func (w *yamlWriter) value(v jvalue, col, indent int) {
 		w.mapping(w.entries(v), indent+2, false)
 	case v.kind == '[' && v.n > 0:
 		w.buf = append(w.buf, '\n')
-		w.sequence(w.entries(v), indent)
+		w.indent(indent)
+		w.items(w.entries(v), indent)
 	default:
 		w.buf = append(w.buf, ' ')
 		w.leaf(v, col, indent+2)
 		w.buf = append(w.buf, '\n')
 	}
-}
-
-// sequence writes a non-empty array with its "-" at column indent.
-func (w *yamlWriter) sequence(entries []jvalue, indent int) {
-	w.indent(indent)
-	w.items(entries, indent)
 }
 
 // items writes array entries, the first after what is on the line (a
@@ -384,6 +380,12 @@ func (w *yamlWriter) scalar(s string, col, indent int, key bool) int {
 // scalarStyle is yaml.v2's choice for a string, except that strings with
 // a line break other than "\n" are always double-quoted.
 func scalarStyle(s string, key bool) int {
+	if isWord(s) { // most strings: analyze has nothing to find
+		if isPlainString(s) {
+			return stylePlain
+		}
+		return styleDouble
+	}
 	a := analyze(s)
 	if a.otherBreaks {
 		return styleDouble
@@ -408,6 +410,17 @@ func scalarStyle(s string, key bool) int {
 		style = styleDouble
 	}
 	return style
+}
+
+// isWord: s is a letter or digit, then letters, digits, '-', '.', '_' and
+// '/': no indicator, space, break or character to escape.
+func isWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || i > 0 && strings.IndexByte("-._/", c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // scalarFacts is what yaml.v2's emitter learns about a string before it
@@ -587,6 +600,15 @@ const bestWidth = 80
 // column col, folding at a single space once past bestWidth when breaks
 // are allowed; continuation lines go at column indent.
 func (w *yamlWriter) folded(s string, col, indent int, breaks bool, quote byte) int {
+	if !breaks || quote == 0 && strings.IndexByte(s, ' ') < 0 { // nowhere to fold
+		n := utf8.RuneCountInString(s)
+		if quote != 0 {
+			n += strings.Count(s, "'")
+			s = strings.ReplaceAll(s, "'", "''")
+		}
+		w.buf = append(w.buf, s...)
+		return col + n
+	}
 	prevSpace := false
 	for i, r := range s {
 		if r == ' ' {
@@ -650,40 +672,17 @@ func (w *yamlWriter) double(s string, col, indent int, breaks bool) int {
 	return col + 1
 }
 
+// escapes are yaml.v2's short escapes; other characters are written \xXX,
+// \uXXXX or \UXXXXXXXX.
+var escapes = map[rune]string{
+	0: `\0`, 0x07: `\a`, 0x08: `\b`, 0x09: `\t`, 0x0A: `\n`, 0x0B: `\v`, 0x0C: `\f`, 0x0D: `\r`, 0x1B: `\e`,
+	'"': `\"`, '\\': `\\`, 0x85: `\N`, 0xA0: `\_`, 0x2028: `\L`, 0x2029: `\P`,
+}
+
 func escape(r rune) string {
-	switch r {
-	case 0:
-		return `\0`
-	case 0x07:
-		return `\a`
-	case 0x08:
-		return `\b`
-	case 0x09:
-		return `\t`
-	case 0x0A:
-		return `\n`
-	case 0x0B:
-		return `\v`
-	case 0x0C:
-		return `\f`
-	case 0x0D:
-		return `\r`
-	case 0x1B:
-		return `\e`
-	case '"':
-		return `\"`
-	case '\\':
-		return `\\`
-	case 0x85:
-		return `\N`
-	case 0xA0:
-		return `\_`
-	case 0x2028:
-		return `\L`
-	case 0x2029:
-		return `\P`
-	}
-	switch {
+	switch e, ok := escapes[r]; {
+	case ok:
+		return e
 	case r <= 0xFF:
 		return fmt.Sprintf(`\x%02X`, r)
 	case r <= 0xFFFF:
@@ -714,52 +713,142 @@ func (w *yamlWriter) literal(s string, indent int) {
 	}
 }
 
-// lessV2 is yaml.v2's order of two string keys: rune by rune, letters
-// before other characters, and runs of digits by their numeric value.
-func lessV2(a, b string) bool {
-	if isASCII(a) && isASCII(b) {
-		return lessRunes(len(a), len(b), func(i int) rune { return rune(a[i]) }, func(i int) rune { return rune(b[i]) })
+// appendResult appends r as an entry of a top-level sequence in yaml.v3's
+// layout (two-space indentation, sequences not indented, no folding,
+// yaml.v3's choice of plain, single- or double-quoted scalars), for the
+// shape lattice's results have. For anything else (a field value, several
+// tags, an empty object, a string with a line break, a tab or a character
+// yaml.v3 escapes) it appends nothing and reports false: yaml.v3 writes
+// that result.
+func appendResult(b []byte, r *framework.Result) ([]byte, bool) {
+	if f := r.Field; f != nil && (f.Path == "" || f.CurrentValue != nil || f.ProposedValue != nil) ||
+		r.File != nil && r.File.Path == "" || r.ResourceRef != nil && *r.ResourceRef == (yaml.ResourceIdentifier{}) || len(r.Tags) > 1 {
+		return b, false
 	}
-	ar, br := []rune(a), []rune(b)
-	return lessRunes(len(ar), len(br), func(i int) rune { return ar[i] }, func(i int) rune { return br[i] })
+	start := len(b)
+	w := &yamlWriter{buf: b}
+	ok := true
+	key := func(depth int, k string) {
+		if len(w.buf) == start {
+			w.buf = append(w.buf, "- "...)
+		} else {
+			w.indent(2 + 2*depth)
+		}
+		w.buf = append(append(w.buf, k...), ':')
+	}
+	value := func(v string) {
+		w.buf = append(w.buf, ' ')
+		ok = ok && w.v3Scalar(v)
+		w.buf = append(w.buf, '\n')
+	}
+	// put writes "k: v" unless v is empty (omitempty); open starts a
+	// nested mapping.
+	put := func(depth int, k, v string) {
+		if v != "" {
+			key(depth, k)
+			value(v)
+		}
+	}
+	open := func(k string) {
+		key(0, k)
+		w.buf = append(w.buf, '\n')
+	}
+	put(0, "message", r.Message)
+	put(0, "severity", string(r.Severity))
+	if ref := r.ResourceRef; ref != nil {
+		open("resourceRef")
+		put(1, "apiVersion", ref.APIVersion)
+		put(1, "kind", ref.Kind)
+		put(1, "name", ref.Name)
+		put(1, "namespace", ref.Namespace)
+	}
+	if r.Field != nil {
+		open("field")
+		put(1, "path", r.Field.Path)
+	}
+	if r.File != nil {
+		open("file")
+		put(1, "path", r.File.Path)
+		if r.File.Index != 0 {
+			key(1, "index")
+			w.buf = append(strconv.AppendInt(append(w.buf, ' '), int64(r.File.Index), 10), '\n')
+		}
+	}
+	for k, v := range r.Tags {
+		// Only a key yaml.v3 writes plain, as "key: value".
+		ok = ok && len(k) <= maxSimpleKey && oneLine(k) && isPlainString(k) && analyze(k).plain
+		open("tags")
+		key(1, k)
+		value(v)
+	}
+	if !ok || len(w.buf) == start {
+		return b[:start], false
+	}
+	return w.buf, true
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
+// v3Scalar writes a one-line string as yaml.v3 writes it, or reports
+// false for a string it escapes or breaks (yaml.v3 writes those).
+func (w *yamlWriter) v3Scalar(s string) bool {
+	switch {
+	case !oneLine(s):
+		return false
+	case !isPlainString(s): // it would read back as another type
+		w.double(s, 0, 0, false)
+	case analyze(s).plain:
+		w.folded(s, 0, 0, false, 0)
+	default:
+		w.buf = append(w.buf, '\'')
+		w.folded(s, 0, 0, false, '\'')
+		w.buf = append(w.buf, '\'')
+	}
+	return true
+}
+
+// oneLine: s is UTF-8 with no line break and only characters yaml.v3
+// writes as they are (which leaves out tabs).
+func oneLine(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !printable(r) || r == '\n' {
 			return false
 		}
 	}
 	return true
 }
 
-func lessRunes(na, nb int, a, b func(int) rune) bool {
-	for i := 0; i < na && i < nb; i++ {
-		if a(i) == b(i) {
+// lessV2 is yaml.v2's order of two string keys: rune by rune, letters
+// before other characters, and runs of digits by their numeric value.
+func lessV2(a, b string) bool {
+	ar, br := []rune(a), []rune(b) // keys are short: on the stack
+	for i := 0; i < len(ar) && i < len(br); i++ {
+		if ar[i] == br[i] {
 			continue
 		}
-		al, bl := unicode.IsLetter(a(i)), unicode.IsLetter(b(i))
+		al, bl := unicode.IsLetter(ar[i]), unicode.IsLetter(br[i])
 		if al && bl {
-			return a(i) < b(i)
+			return ar[i] < br[i]
 		}
 		if al || bl {
 			return bl
 		}
 		var ai, bi int
 		var an, bn int64
-		if a(i) == '0' || b(i) == '0' {
-			for j := i - 1; j >= 0 && unicode.IsDigit(a(j)); j-- {
-				if a(j) != '0' {
+		if ar[i] == '0' || br[i] == '0' {
+			for j := i - 1; j >= 0 && unicode.IsDigit(ar[j]); j-- {
+				if ar[j] != '0' {
 					an, bn = 1, 1
 					break
 				}
 			}
 		}
-		for ai = i; ai < na && unicode.IsDigit(a(ai)); ai++ {
-			an = an*10 + int64(a(ai)-'0')
+		for ai = i; ai < len(ar) && unicode.IsDigit(ar[ai]); ai++ {
+			an = an*10 + int64(ar[ai]-'0')
 		}
-		for bi = i; bi < nb && unicode.IsDigit(b(bi)); bi++ {
-			bn = bn*10 + int64(b(bi)-'0')
+		for bi = i; bi < len(br) && unicode.IsDigit(br[bi]); bi++ {
+			bn = bn*10 + int64(br[bi]-'0')
 		}
 		if an != bn {
 			return an < bn
@@ -767,7 +856,7 @@ func lessRunes(na, nb int, a, b func(int) rune) bool {
 		if ai != bi {
 			return ai < bi
 		}
-		return a(i) < b(i)
+		return ar[i] < br[i]
 	}
-	return na < nb
+	return len(ar) < len(br)
 }

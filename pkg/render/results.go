@@ -33,9 +33,9 @@ func (r *renderer) assemble(all []keyed, order []int32, derived []derive.Derived
 	paths := r.paths(derived, sources, keep)
 	enc := make([][]byte, len(derived))
 	errs := make([]error, len(derived))
-	// In runs of encodeRun objects, each run with one krm.Encoder so its
-	// scratch memory is reused within the run.
-	const encodeRun = 64
+	// In about 32 runs (at least 64 objects each), each run with one
+	// krm.Encoder so its scratch memory is grown once and reused.
+	encodeRun := max(64, (len(derived)+31)/32)
 	par.For((len(derived)+encodeRun-1)/encodeRun, func(k int) {
 		var e krm.Encoder
 		for i := k * encodeRun; i < min((k+1)*encodeRun, len(derived)); i++ {

@@ -101,11 +101,11 @@ func TestStringsSurvive(t *testing.T) {
 			if out.Failed {
 				t.Fatalf("render failed:\n%s", Format(out.Results))
 			}
-			text, err := krm.ResourceList(out.Items, fc, out.Results)
-			if err != nil {
+			var text bytes.Buffer
+			if err := krm.WriteResourceList(&text, out.Items, fc, out.Results); err != nil {
 				t.Fatal(err)
 			}
-			back, _, err := krm.ReadResourceList(bytes.NewReader(text))
+			back, _, err := krm.ReadResourceList(&text)
 			if err != nil {
 				t.Fatalf("the output does not read back: %v", err)
 			}

@@ -112,11 +112,11 @@ func cpuTime() time.Duration {
 }
 
 // binaryMemoryPolicy sets the lattice binary's memory policy (fn/main.go:
-// collect only near a 900 MiB soft limit) from a collected heap, so the
+// GOGC 200 under a 900 MiB soft limit) from a collected heap, so the
 // benchmarks measure what `lattice directory build` and a render spend;
 // it returns the function that restores the test binary's.
 func binaryMemoryPolicy() func() {
-	gc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(900<<20)
+	gc, limit := debug.SetGCPercent(200), debug.SetMemoryLimit(900<<20)
 	runtime.GC()
 	return func() { debug.SetGCPercent(gc); debug.SetMemoryLimit(limit) }
 }
