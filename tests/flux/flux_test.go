@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -234,32 +235,6 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// ready waits until the Kustomization is Ready at the revision with digest.
-func ready(t *testing.T, env *conformance.Env, name, digest string) {
-	t.Helper()
-	var last string
-	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
-		ks, err := env.Client.Resource(kustomizationGVR).Namespace("flux-system").Get(context.Background(), name, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rev, _, _ := unstructured.NestedString(ks.Object, "status", "lastAppliedRevision")
-		conds, _, _ := unstructured.NestedSlice(ks.Object, "status", "conditions")
-		b, _ := json.Marshal(conds)
-		last = fmt.Sprintf("revision %q, conditions %s", rev, b)
-		if !strings.HasSuffix(rev, digest) {
-			continue
-		}
-		for _, c := range conds {
-			m, _ := c.(map[string]any)
-			if m["type"] == "Ready" && m["status"] == "True" {
-				return
-			}
-		}
-	}
-	t.Fatalf("Kustomization %s not Ready at %s after 5 minutes: %s", name, digest, last)
-}
-
 // create creates a Flux object (OCIRepository or Kustomization) in flux-system.
 func create(t *testing.T, env *conformance.Env, o *unstructured.Unstructured) {
 	t.Helper()
@@ -272,27 +247,45 @@ func create(t *testing.T, env *conformance.Env, o *unstructured.Unstructured) {
 	}
 }
 
+// ready waits until the Kustomization is Ready at the revision with digest.
+func ready(t *testing.T, env *conformance.Env, name, digest string) {
+	t.Helper()
+	await(t, env, name, "Ready at "+digest, func(rev string, ready map[string]any) bool {
+		return strings.HasSuffix(rev, digest) && ready["status"] == "True"
+	})
+}
+
 // failing waits until the Kustomization is not Ready with a message
 // containing want.
 func failing(t *testing.T, env *conformance.Env, name, want string) {
 	t.Helper()
+	await(t, env, name, "failing with "+strconv.Quote(want), func(_ string, ready map[string]any) bool {
+		msg, _ := ready["message"].(string)
+		return ready["status"] == "False" && strings.Contains(msg, want)
+	})
+}
+
+// await polls the Kustomization for up to 5 minutes until ok holds for
+// its last applied revision and its Ready condition.
+func await(t *testing.T, env *conformance.Env, name, what string, ok func(rev string, ready map[string]any) bool) {
+	t.Helper()
 	var last string
-	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
 		ks, err := env.Client.Resource(kustomizationGVR).Namespace("flux-system").Get(context.Background(), name, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		rev, _, _ := unstructured.NestedString(ks.Object, "status", "lastAppliedRevision")
 		conds, _, _ := unstructured.NestedSlice(ks.Object, "status", "conditions")
 		b, _ := json.Marshal(conds)
-		last = string(b)
+		last = fmt.Sprintf("revision %q, conditions %s", rev, b)
 		for _, c := range conds {
-			m, _ := c.(map[string]any)
-			if msg, _ := m["message"].(string); m["type"] == "Ready" && m["status"] == "False" && strings.Contains(msg, want) {
+			if m, _ := c.(map[string]any); m["type"] == "Ready" && ok(rev, m) {
 				return
 			}
 		}
 	}
-	t.Fatalf("Kustomization %s did not fail with %q after 3 minutes: %s", name, want, last)
+	t.Fatalf("Kustomization %s not %s after 5 minutes: %s", name, what, last)
 }
 
 func get(t *testing.T, env *conformance.Env, o *unstructured.Unstructured) error {
