@@ -72,7 +72,7 @@ renders with file and line (docs/ownership.md).
 			if roots && !discover {
 				return checkRoots(args, stdout)
 			}
-			items, err := krm.ReadPaths(args)
+			items, err := readPaths(args)
 			if err != nil {
 				if discover {
 					fmt.Fprintln(stderr, "error:", err)
@@ -87,7 +87,7 @@ renders with file and line (docs/ownership.md).
 				}
 				return nil
 			}
-			if err := krm.CheckKustomizations(args); err != nil { // fields render does not apply
+			if err := checkKustomizations(args); err != nil { // fields render does not apply
 				fmt.Fprintln(stdout, err)
 				return exitErr{exitError}
 			}
@@ -140,7 +140,7 @@ func checkRoots(dirs []string, stdout io.Writer) error {
 	}
 	failed := false
 	for _, paths := range groups {
-		items, err := krm.ReadPaths(paths)
+		items, err := readPaths(paths)
 		if err != nil {
 			fmt.Fprintln(stdout, err)
 			failed = true

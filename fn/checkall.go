@@ -10,7 +10,6 @@ import (
 
 	sigsyaml "sigs.k8s.io/yaml"
 
-	"github.com/lattice-dev/lattice/pkg/krm"
 	"github.com/lattice-dev/lattice/pkg/owners"
 	"github.com/lattice-dev/lattice/pkg/render"
 )
@@ -32,7 +31,7 @@ func checkAll(args []string, stdout io.Writer) error {
 	failed := false
 	var renders []owners.Render
 	for _, root := range roots {
-		items, err := krm.ReadPaths([]string{root})
+		items, err := readPaths([]string{root})
 		if err != nil {
 			fmt.Fprintf(stdout, "%s: error: %v\n", root, err)
 			failed = true

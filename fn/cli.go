@@ -121,9 +121,9 @@ the rendered objects as one YAML stream. Errors name the file and line. Nothing 
 on stdout when there is any error.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			items, err := krm.ReadPaths(args)
+			items, err := readPaths(args)
 			if err == nil {
-				err = krm.CheckKustomizations(args) // fields render does not apply
+				err = checkKustomizations(args) // fields render does not apply
 			}
 			if err != nil {
 				fmt.Fprintln(stderr, "error:", err)

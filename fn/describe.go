@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lattice-dev/lattice/pkg/describe"
-	"github.com/lattice-dev/lattice/pkg/krm"
 	"github.com/lattice-dev/lattice/pkg/render"
 )
 
@@ -25,7 +24,7 @@ func init() {
 // renderDirs renders directories like `lattice render`, printing results
 // on stderr; a failed render is an error.
 func renderDirs(paths []string, stderr io.Writer) (*render.Output, error) {
-	items, err := krm.ReadPaths(paths)
+	items, err := readPaths(paths)
 	if err != nil {
 		return nil, err
 	}

@@ -162,7 +162,7 @@ func (lf *loadedFleet) roots(stderr io.Writer) ([]renderRoot, bool) {
 func (rr *renderRoot) read(stderr io.Writer) (fleet.Render, bool) {
 	c := rr.cluster
 	if rr.file != "" {
-		items, err := krm.ReadPaths([]string{rr.file})
+		items, err := readPaths([]string{rr.file})
 		if err != nil {
 			fmt.Fprintf(stderr, "error: cluster %s: %v\n", c.Name, err)
 			return fleet.Render{}, false
@@ -339,7 +339,7 @@ func directoryBuild(file string, checkOnly bool, stdout, stderr io.Writer) bool 
 }
 
 func directoryContract(dir, name, out string, stdout, stderr io.Writer) bool {
-	items, err := krm.ReadPaths([]string{dir})
+	items, err := readPaths([]string{dir})
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return false

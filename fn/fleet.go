@@ -110,7 +110,7 @@ type loadedFleet struct {
 
 // readFleet reads, defaults and validates the Fleet file.
 func readFleet(file string, stderr io.Writer) (*loadedFleet, bool) {
-	items, err := krm.ReadPaths([]string{file})
+	items, err := readPaths([]string{file})
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return nil, false
@@ -248,7 +248,7 @@ func (lf *loadedFleet) targets(out string) []string {
 // readByRender reports whether dir's render reads file as an object of
 // kind (a kustomization must list it; without one every YAML file is read).
 func readByRender(dir, file, kind string) (bool, error) {
-	items, err := krm.ReadPaths([]string{dir})
+	items, err := readPaths([]string{dir})
 	if err != nil {
 		return false, err
 	}
@@ -273,7 +273,7 @@ func startEmpty(file string) error {
 // printed); ok is false then, and also when the root's Platform is not
 // cluster c as the Fleet names it.
 func readRoot(c v1alpha1.FleetCluster, where, dir string, stderr io.Writer) (out *render.Output, ok bool) {
-	items, err := krm.ReadPaths([]string{dir})
+	items, err := readPaths([]string{dir})
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %s: %v\n", where, err)
 		return nil, false

@@ -87,7 +87,7 @@ helpers).`,
 func pinInputs(ctx context.Context, reg pin.Resolver, dir string, stderr io.Writer) (lockPath string, uses []pin.Use, resolved map[string]string, failures map[string]error, ok bool) {
 	lockPath = filepath.Join(dir, pin.FileName)
 	kust := kustomizationIn(dir)
-	items, err := krm.ReadPaths([]string{dir})
+	items, err := readPaths([]string{dir})
 	if err != nil && kust != "" && (errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), "no such file")) && strings.Contains(err.Error(), lockPath) {
 		err = fmt.Errorf("%w\n%s lists %s, which does not exist yet; create it empty (touch %s) and run `lattice pin` again", err, kust, pin.FileName, lockPath)
 	}
@@ -95,7 +95,7 @@ func pinInputs(ctx context.Context, reg pin.Resolver, dir string, stderr io.Writ
 		if kust == "" {
 			var files []string
 			if files, err = yamlFiles(dir, lockPath); err == nil {
-				items, err = krm.ReadPaths(files)
+				items, err = readPaths(files)
 			}
 		} else {
 			err = fmt.Errorf("%w\n%s is not valid YAML; empty it (%s lists it, so it must exist) and run `lattice pin` again", err, lockPath, kust)

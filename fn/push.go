@@ -116,9 +116,9 @@ On success the pushed digest is printed on stdout: oci://REGISTRY/REPOSITORY@sha
 // renderPaths renders paths like `lattice render`, printing results on
 // stderr. It returns the stream, or false when the render failed.
 func renderPaths(paths []string, stderr io.Writer) ([]byte, bool) {
-	items, err := krm.ReadPaths(paths)
+	items, err := readPaths(paths)
 	if err == nil {
-		err = krm.CheckKustomizations(paths) // fields render does not apply
+		err = checkKustomizations(paths) // fields render does not apply
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)

@@ -144,7 +144,7 @@ func readValidateInput(args []string, stdin io.Reader) ([]krm.Item, error) {
 		items = append(items, its...)
 	}
 	if len(files) > 0 {
-		its, err := krm.ReadPaths(files)
+		its, err := readPaths(files)
 		if err != nil {
 			return nil, err
 		}

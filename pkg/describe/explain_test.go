@@ -1,6 +1,7 @@
 package describe
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,9 +14,18 @@ import (
 // at the same offset, also when a principal (the gateway's SPIFFE name) is
 // wider than the default column.
 func TestExplainColumnsAlign(t *testing.T) {
-	items, err := krm.ReadPaths([]string{filepath.Join("..", "..", "examples", "commerce")})
-	if err != nil {
-		t.Fatal(err)
+	var items []krm.Item
+	for _, f := range []string{"namespace", "checkout", "payments", "cart", "catalog", "frontend", "vmagent", "platform"} {
+		file := filepath.Join("..", "..", "examples", "commerce", f+".yaml")
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		its, err := krm.ParseStream(data, file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, its...)
 	}
 	out := render.Render(items, nil, render.Stream)
 	if out.Failed {

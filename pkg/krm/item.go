@@ -2,9 +2,6 @@ package krm
 
 import (
 	"cmp"
-	"fmt"
-	"os"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -61,45 +58,6 @@ func (it *Item) locate() {
 			it.File = origin.Path
 		}
 	}
-}
-
-// ReadPaths reads YAML files and directories in a stable order, keeping
-// each document's file, index and first line. A directory with a
-// kustomization contributes the files it lists (resources and transformers,
-// following local bases), so expected output or unrelated YAML next to it
-// is not read; any other directory contributes every *.yaml and *.yml file
-// below it, skipping hidden directories.
-func ReadPaths(paths []string) ([]Item, error) {
-	var files []string
-	for _, p := range paths {
-		fs, err := filesUnder(p, 0, false)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, fs...)
-	}
-	slices.Sort(files)
-	files = slices.Compact(files)
-	var items []Item
-	total := 0
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		// The input limits hold for the whole render, not per file.
-		if total += len(data); total > MaxInputBytes {
-			return nil, fmt.Errorf("%s: the files of this render add up to %d bytes or more; lattice reads at most %s (%s)", f, total, mib(MaxInputBytes), limitsDoc)
-		}
-		its, err := ParseStream(data, f)
-		if err != nil {
-			return nil, err
-		}
-		if items = append(items, its...); len(items) > MaxItems {
-			return nil, fmt.Errorf("%s: the files of this render hold more than %d objects; lattice reads at most %d (%s)", f, MaxItems, MaxItems, limitsDoc)
-		}
-	}
-	return items, nil
 }
 
 func kindName(k yaml.Kind) string {

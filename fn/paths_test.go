@@ -1,4 +1,4 @@
-package krm
+package main
 
 import (
 	"os"
@@ -38,10 +38,10 @@ func TestKustomizationUnappliedFields(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := ReadPaths([]string{dir}); err != nil {
+			if _, err := readPaths([]string{dir}); err != nil {
 				t.Fatalf("ReadPaths itself reads any kustomization: %v", err)
 			}
-			err := CheckKustomizations([]string{filepath.Dir(dir)})
+			err := checkKustomizations([]string{filepath.Dir(dir)})
 			if len(tc.wantErr) == 0 {
 				if err != nil {
 					t.Errorf("%s: %v", tc.reason, err)
