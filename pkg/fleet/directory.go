@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"cmp"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -295,12 +296,31 @@ func ValidateDirectory(d *v1alpha1.ServiceDirectory) field.ErrorList {
 				errs = append(errs, field.Invalid(sp.Child("identity"), s.Identity, "the identity of "+s.Namespace+"/"+s.Name+" on cluster "+c.Name+" is "+want+"; run `"+DirectoryCommand+"` instead of editing the directory"))
 			}
 			errs = append(errs, validateMemberEntry(sp, s)...)
+			if s.Digest != "" && (!validDigest(s.Digest) || d.Spec.Render == "" || s.Render != d.Spec.Render ||
+				len(s.Ports)+len(s.Outbound)+len(s.Inbound)+len(s.AnyCallerRules) > 0 || s.AcceptsAnyDeclaredCaller) {
+				errs = append(errs, field.Invalid(sp.Child("digest"), s.Digest, "a digest stands for the ports and declarations of a view's own services, as `"+DirectoryCommand+"` writes it; run it instead of editing the directory"))
+			}
 		}
 	}
 	if d.Spec.Contract && len(d.Spec.Clusters) != 1 {
 		errs = append(errs, field.Invalid(cp, len(d.Spec.Clusters), "a contract is one render of one cluster; write it with `lattice directory contract`"))
 	}
 	return errs
+}
+
+// validDigest: "ports:<12 hex digits or -> outbound:… inbound:…" (Digest).
+func validDigest(d string) bool {
+	f := strings.Fields(d)
+	for i, name := range []string{"ports", "outbound", "inbound"} {
+		h, ok := "", false
+		if i < len(f) {
+			h, ok = strings.CutPrefix(f[i], name+":")
+		}
+		if _, err := hex.DecodeString(h); !ok || h != "-" && (len(h) != 12 || err != nil || h != strings.ToLower(h)) {
+			return false
+		}
+	}
+	return len(f) == 3 && d == strings.Join(f, " ")
 }
 
 // validateMemberEntry checks what a member's entry cannot hold: a member
@@ -465,7 +485,8 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 // services and their peers, not with the fleet: the view resolves names
 // the way the graph does (pkg/graph/fleet.go) and keeps
 //
-//   - the render's own services;
+//   - the render's own services, their ports and declarations as a Digest
+//     (CheckRender compares it; nothing else reads them from a view);
 //   - for each peer they declare, the service it resolves to, and as a
 //     stub (name, identity, export; no declarations) every other
 //     candidate that makes it ambiguous or unexported;
@@ -710,7 +731,9 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 		case s.Member && c.Name != cluster:
 			continue // members are matched on their own cluster only
 		case full[k] && c.Name == cluster && s.Render == render:
-			s.Identity = ""
+			// The render's own: what its staleness check compares.
+			s.Identity, s.Digest = "", Digest(s)
+			s.Ports, s.Outbound, s.Inbound, s.AnyCallerRules, s.AcceptsAnyDeclaredCaller = nil, nil, nil, nil, false
 		case full[k]:
 			// Another render's service: only its declarations that
 			// name a service of this render matter here, and its

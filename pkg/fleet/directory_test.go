@@ -170,3 +170,76 @@ func TestView(t *testing.T) {
 		t.Errorf("view: %q, want %q (render %q)", got, want, v.Spec.Render)
 	}
 }
+
+// TestDigest: a view's digest of a service names exactly the parts that
+// changed, as the whole entry would (Diff), and nothing else passes for
+// one.
+func TestDigest(t *testing.T) {
+	base := v1alpha1.InventoryService{Namespace: "pay", Name: "payments", Render: "teams/pay",
+		Ports:    []v1alpha1.InventoryPort{{Name: "http", Port: 8080, TargetPort: 8080, Protocol: "TCP"}},
+		Outbound: []v1alpha1.InventoryPeer{{Namespace: "id", Name: "auth"}},
+		Inbound:  []v1alpha1.InventoryPeer{{Namespace: "shop", Name: "checkout", Rules: []v1alpha1.L7Rule{{Methods: []string{"POST"}, Paths: []string{"/charge"}}}}}}
+	view := base
+	view.Digest = Digest(base)
+	view.Ports, view.Outbound, view.Inbound = nil, nil, nil
+	for name, tc := range map[string]struct {
+		reason string
+		edit   func(*v1alpha1.InventoryService)
+		want   string
+	}{
+		"same":        {"an unchanged service is not stale", func(*v1alpha1.InventoryService) {}, ""},
+		"empty lists": {"an empty list and an absent one are the same, as in the directory", func(s *v1alpha1.InventoryService) { s.Inbound[0].Rules[0].Methods = append([]string{}, "POST") }, ""},
+		"port": {"a new target port", func(s *v1alpha1.InventoryService) {
+			s.Ports = []v1alpha1.InventoryPort{{Name: "http", Port: 8080, TargetPort: 9090, Protocol: "TCP"}}
+		}, "ports"},
+		"outbound": {"a new callee", func(s *v1alpha1.InventoryService) {
+			s.Outbound = append(s.Outbound, v1alpha1.InventoryPeer{Namespace: "id", Name: "keys"})
+		}, "outbound declarations"},
+		"rule": {"an L7 rule widened", func(s *v1alpha1.InventoryService) {
+			s.Inbound = []v1alpha1.InventoryPeer{{Namespace: "shop", Name: "checkout"}}
+		}, "inbound declarations"},
+		"any caller": {"an inbound \"*\"", func(s *v1alpha1.InventoryService) { s.AcceptsAnyDeclaredCaller = true }, "inbound declarations"},
+		"two":        {"every changed part is named", func(s *v1alpha1.InventoryService) { s.Ports, s.Outbound = nil, nil }, "ports, outbound declarations"},
+		"export":     {"what a view keeps whole is compared whole", func(s *v1alpha1.InventoryService) { s.Exported = true }, "exported"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			now := base
+			now.Ports, now.Outbound = slices.Clone(base.Ports), slices.Clone(base.Outbound)
+			now.Inbound = []v1alpha1.InventoryPeer{{Namespace: "shop", Name: "checkout", Rules: []v1alpha1.L7Rule{{Methods: []string{"POST"}, Paths: []string{"/charge"}}}}}
+			tc.edit(&now)
+			if got, whole := Diff(view, now), Diff(base, now); got != tc.want || whole != tc.want {
+				t.Errorf("%s: Diff(view, now) = %q, Diff(directory, now) = %q, want %q", tc.reason, got, whole, tc.want)
+			}
+		})
+	}
+	if !validDigest(view.Digest) {
+		t.Fatalf("Digest writes %q, which validDigest refuses", view.Digest)
+	}
+	for _, bad := range []string{"", "ports:- outbound:-", "ports:- inbound:- outbound:-", "ports:ABCDEF012345 outbound:- inbound:-",
+		"ports:abc outbound:- inbound:-", "ports:-  outbound:- inbound:-", "ports:- outbound:- inbound:- x:-", "ports:zzzzzzzzzzzz outbound:- inbound:-"} {
+		if validDigest(bad) {
+			t.Errorf("validDigest(%q) = true", bad)
+		}
+	}
+	d := &v1alpha1.ServiceDirectory{Spec: v1alpha1.ServiceDirectorySpec{Render: "teams/pay", Clusters: []v1alpha1.InventoryCluster{{Name: "prod", TrustDomain: "cluster.local", Network: "prod", Renders: []string{"teams/pay"}, Services: []v1alpha1.InventoryService{view}}}}}
+	if errs := ValidateDirectory(d); len(errs) != 0 {
+		t.Fatalf("a view with a digest: %v", errs)
+	}
+	d.Spec.Clusters[0].Services[0].Ports = base.Ports
+	if errs := ValidateDirectory(d); len(errs) != 1 || !strings.Contains(errs[0].Error(), "spec.clusters[0].services[0].digest") {
+		t.Errorf("a digest next to the ports it stands for: %v", errs)
+	}
+	d.Spec.Clusters[0].Services[0].Ports, d.Spec.Render = nil, ""
+	if errs := ValidateDirectory(d); len(errs) != 1 {
+		t.Errorf("a digest in a directory (no spec.render): %v", errs)
+	}
+}
+
+// TestInventoryRefusesDigest: a FleetInventory records whole entries.
+func TestInventoryRefusesDigest(t *testing.T) {
+	inv := &v1alpha1.FleetInventory{Spec: v1alpha1.FleetInventorySpec{Clusters: []v1alpha1.InventoryCluster{{Name: "west", TrustDomain: "cluster.local", Network: "west",
+		Services: []v1alpha1.InventoryService{{Namespace: "a", Name: "b", Digest: "ports:- outbound:- inbound:-"}}}}}}
+	if errs := ValidateInventory(inv); len(errs) != 1 || !strings.Contains(errs[0].Error(), "spec.clusters[0].services[0].digest") {
+		t.Errorf("a digest in a FleetInventory: %v", errs)
+	}
+}

@@ -2,6 +2,9 @@ package fleet
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -44,7 +47,15 @@ func Inventory(f *v1alpha1.Fleet, services map[string][]*v1alpha1.LatticeService
 // generated, so a problem here means it was edited by hand or written by
 // another lattice.
 func ValidateInventory(inv *v1alpha1.FleetInventory) field.ErrorList {
-	return validateClusters(inv.Spec.Clusters, "lattice fleet inventory", "inventory")
+	errs := validateClusters(inv.Spec.Clusters, "lattice fleet inventory", "inventory")
+	for i, c := range inv.Spec.Clusters {
+		for j, s := range c.Services {
+			if s.Digest != "" {
+				errs = append(errs, field.Forbidden(field.NewPath("spec", "clusters").Index(i).Child("services").Index(j).Child("digest"), "only a render's view of a ServiceDirectory holds digests; run `lattice fleet inventory` instead of editing the inventory"))
+			}
+		}
+	}
+	return errs
 }
 
 // validateClusters checks the clusters of an inventory or a directory; cmd
@@ -107,19 +118,29 @@ func Check(inv *v1alpha1.FleetInventory, cluster, trustDomain string, services [
 }
 
 // Diff names the parts of two entries of one service that differ, or "".
+// Either may be a view's digest of its ports and declarations (Digest).
 func Diff(a, b v1alpha1.InventoryService) string {
 	// Compared as the inventory is written (omitempty): an empty list and
 	// an absent one are the same. (Every render compares each of its
 	// services: no JSON on the way.)
 	var parts []string
-	if !slices.Equal(a.Ports, b.Ports) {
-		parts = append(parts, "ports")
-	}
-	if !slices.EqualFunc(a.Outbound, b.Outbound, samePeer) {
-		parts = append(parts, "outbound declarations")
-	}
-	if !slices.EqualFunc(a.Inbound, b.Inbound, samePeer) || !slices.EqualFunc(a.AnyCallerRules, b.AnyCallerRules, sameRule) || a.AcceptsAnyDeclaredCaller != b.AcceptsAnyDeclaredCaller {
-		parts = append(parts, "inbound declarations")
+	if a.Digest != "" || b.Digest != "" {
+		da, db := strings.Fields(cmp.Or(a.Digest, Digest(a))), strings.Fields(cmp.Or(b.Digest, Digest(b)))
+		for i, name := range []string{"ports", "outbound declarations", "inbound declarations"} {
+			if i >= len(da) || i >= len(db) || da[i] != db[i] {
+				parts = append(parts, name)
+			}
+		}
+	} else {
+		if !slices.Equal(a.Ports, b.Ports) {
+			parts = append(parts, "ports")
+		}
+		if !slices.EqualFunc(a.Outbound, b.Outbound, samePeer) {
+			parts = append(parts, "outbound declarations")
+		}
+		if !slices.EqualFunc(a.Inbound, b.Inbound, samePeer) || !slices.EqualFunc(a.AnyCallerRules, b.AnyCallerRules, sameRule) || a.AcceptsAnyDeclaredCaller != b.AcceptsAnyDeclaredCaller {
+			parts = append(parts, "inbound declarations")
+		}
 	}
 	if a.Exported != b.Exported {
 		parts = append(parts, "exported")
@@ -134,6 +155,35 @@ func Diff(a, b v1alpha1.InventoryService) string {
 		parts = append(parts, "render "+cmp.Or(a.Render, `""`)+" -> "+cmp.Or(b.Render, `""`))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Digest fingerprints an entry's ports, outbound and inbound declarations
+// (the parts Diff names), each as the first 12 hex digits of the SHA-256
+// of its JSON, "-" when empty. A view carries it for the render's own
+// services instead of the parts: a third to half of a view was the
+// render's own contract, which the render has in its input.
+func Digest(s v1alpha1.InventoryService) string {
+	in := struct {
+		Inbound []v1alpha1.InventoryPeer `json:"inbound,omitempty"`
+		Rules   []v1alpha1.L7Rule        `json:"anyCallerRules,omitempty"`
+		Any     bool                     `json:"acceptsAnyDeclaredCaller,omitempty"`
+	}{s.Inbound, s.AnyCallerRules, s.AcceptsAnyDeclaredCaller}
+	parts := []any{s.Ports, s.Outbound, in}
+	empty := []bool{len(s.Ports) == 0, len(s.Outbound) == 0, len(s.Inbound)+len(s.AnyCallerRules) == 0 && !s.AcceptsAnyDeclaredCaller}
+	var b strings.Builder
+	for i, name := range []string{"ports", "outbound", "inbound"} {
+		h := "-"
+		if !empty[i] {
+			data, _ := json.Marshal(parts[i]) // plain structs: cannot fail
+			sum := sha256.Sum256(data)
+			h = hex.EncodeToString(sum[:6])
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(name + ":" + h)
+	}
+	return b.String()
 }
 
 func samePeer(a, b v1alpha1.InventoryPeer) bool {

@@ -94,6 +94,10 @@ type fleetShape struct {
 	// service of its own cluster (else any service of the fleet);
 	// exportPct of the services are exported.
 	maxDecls, localPct, exportPct int
+	// teamPct of the declarations (before localPct applies to the rest)
+	// name a service of the same team: the same block of team services
+	// of the cluster, as teamsFleet splits clusters into renders.
+	teamPct, team int
 }
 
 // genFleet generates a fleet of about clusters x perCluster services
@@ -149,10 +153,13 @@ func genFleet(rng *rand.Rand, federated bool, shape fleetShape) *fFleet {
 	}
 	all := slices.Sorted(maps.Keys(f.byRef))
 	for _, c := range f.clusters {
-		for _, s := range c.services {
+		for si, s := range c.services {
 			for range rng.IntN(maxDecls + 1) {
 				t := f.byRef[all[rng.IntN(len(all))]]
-				if rng.IntN(100) < shape.localPct {
+				if shape.teamPct > 0 && rng.IntN(100) < shape.teamPct {
+					lo := si / shape.team * shape.team
+					t = c.services[lo+rng.IntN(min(lo+shape.team, len(c.services))-lo)]
+				} else if rng.IntN(100) < shape.localPct {
 					t = c.services[rng.IntN(len(c.services))]
 				}
 				if t.cluster != s.cluster && f.runs(s.cluster, t.local()) {

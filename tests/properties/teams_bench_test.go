@@ -48,9 +48,19 @@ type dirBenchData struct {
 }
 
 var (
-	dirBenchOnce sync.Once
-	dirBenchVal  *dirBenchData
+	dirBenchOnce, teamBenchOnce sync.Once
+	dirBenchVal, teamBenchVal   *dirBenchData
 )
+
+// teamBench is the same fleet where teams mostly talk among themselves:
+// 80 % of the declarations name a service of the same team, 15 % one of
+// the cluster, 5 % any service of the fleet.
+func teamBench(b *testing.B) *dirBenchData {
+	teamBenchOnce.Do(func() {
+		teamBenchVal = teamsFleet(b, 14, fleetShape{clusters: dirBenchClusters, perCluster: dirBenchPerCluster, maxDecls: 6, localPct: 75, exportPct: 25, teamPct: 80, team: dirBenchSize}, dirBenchSize)
+	})
+	return teamBenchVal
+}
 
 func dirBench(b *testing.B) *dirBenchData {
 	dirBenchOnce.Do(func() {
@@ -192,21 +202,26 @@ func BenchmarkDirectoryBuild(b *testing.B) {
 // whole directory (what a render would cost if it read every contract).
 func BenchmarkDirectoryRender(b *testing.B) {
 	defer binaryMemoryPolicy()()
-	d := dirBench(b)
-	r := d.renders[0]
-	view, err := krm.Encode(fleet.View(d.dir, r.cluster, r.name))
-	if err != nil {
-		b.Fatal(err)
-	}
-	with := func(extra []byte) []byte { return append(append(slices.Clone(r.in), "---\n"...), extra...) }
-	for _, tc := range []struct {
+	for _, fl := range []struct {
 		name string
-		in   []byte
-	}{{"alone", r.in}, {"with-view", with(view)}, {"with-whole-directory", with(d.dirBytes)}} {
-		b.Run(fmt.Sprintf("%s/services=%d", tc.name, dirBenchSize), func(b *testing.B) {
-			b.SetBytes(int64(len(tc.in)))
-			loopCPU(b, func() { renderBytes(b, tc.in) })
-			b.ReportMetric(float64(len(tc.in)-len(r.in)), "directory-bytes")
-		})
+		data func(*testing.B) *dirBenchData
+	}{{"", dirBench}, {"team-local/", teamBench}} {
+		d := fl.data(b)
+		r := d.renders[0]
+		view, err := krm.Encode(fleet.View(d.dir, r.cluster, r.name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		with := func(extra []byte) []byte { return append(append(slices.Clone(r.in), "---\n"...), extra...) }
+		for _, tc := range []struct {
+			name string
+			in   []byte
+		}{{"alone", r.in}, {"with-view", with(view)}, {"with-whole-directory", with(d.dirBytes)}} {
+			b.Run(fmt.Sprintf("%s%s/services=%d", fl.name, tc.name, dirBenchSize), func(b *testing.B) {
+				b.SetBytes(int64(len(tc.in)))
+				loopCPU(b, func() { renderBytes(b, tc.in) })
+				b.ReportMetric(float64(len(tc.in)-len(r.in)), "directory-bytes")
+			})
+		}
 	}
 }

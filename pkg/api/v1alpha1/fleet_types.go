@@ -220,6 +220,13 @@ type InventoryService struct {
 	// identity is <trustDomain>/ns/<namespace>/sa/<serviceAccount>).
 	// +optional
 	ServiceAccount string `json:"serviceAccount,omitempty"`
+	// Digest stands, in a render's view, for its own services' ports,
+	// outbound and inbound declarations ("ports:<hash> outbound:<hash>
+	// inbound:<hash>", "-" for none): the render compares it with its
+	// services to find a stale directory, and reads nothing else of them
+	// from the view. The directory keeps them whole.
+	// +optional
+	Digest string `json:"digest,omitempty"`
 }
 
 // Account is the ServiceAccount the entry's workload runs as: a member's
