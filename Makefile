@@ -55,11 +55,11 @@ test-deps: ## Install the Debian packages the tests run (graphviz, pre-commit, g
 	  echo "make test needs$$missing: run \`sudo apt-get install -y$$missing\` (or your system's equivalent), then make test again" >&2; exit 1; \
 	fi
 
-test-argocd: build $(KUSTOMIZE) ## Argo CD's real argocd-cmp-server (built once into ~/.cache/lattice/argocd; cold: ~15 min)
+test-argocd: build $(KUSTOMIZE) ## Argo CD's real argocd-cmp-server (built once into ~/.cache/lattice/argocd; cold: ~11 min)
 	cd tests/argocd && GOTOOLCHAIN=$(ARGOCD_GOTOOLCHAIN) GOWORK=off CGO_ENABLED=0 LATTICE=$(BIN)/lattice KUSTOMIZE=$(KUSTOMIZE) \
 	  go test -trimpath -count=1 -timeout 60m ./...
 
-test-flux: build envtest ## Flux's real source- and kustomize-controller (built once into ~/.cache/lattice/flux; cold: ~10 min)
+test-flux: build envtest ## Flux's real source- and kustomize-controller (built once into ~/.cache/lattice/flux; cold: ~20 min)
 	cd tests/flux && LATTICE=$(BIN)/lattice go test -count=1 -timeout 40m ./...
 
 envtest: ## Build kube-apiserver and etcd for the API-server tier (cached outside git; first run takes 10-35 minutes)
