@@ -163,12 +163,12 @@ var splitMin = 256 << 10
 // the stream's), and the rest is parsed with the items left blank. A
 // split inside anything that spans items (a quoted scalar or a flow
 // collection over several lines, an alias to another item's anchor) makes
-// a run fail on its own; comments could attach differently. Either way the
-// whole stream is parsed once, as before (FuzzResourceListPieces holds
-// both to the same nodes).
+// a run fail on its own, and then the whole stream is parsed once, as
+// before; no split is made after a comment or a blank line
+// (FuzzResourceListPieces holds both to the same nodes).
 func decodeResourceList(data []byte) ([]*yaml.Node, error) {
 	start := bytes.Index(data, []byte("\nitems:\n"))
-	if start < 0 || len(data) < splitMin || bytes.Contains(data, []byte("#")) {
+	if start < 0 || len(data) < splitMin {
 		return decodeDocuments(data)
 	}
 	start += len("\nitems:\n")
@@ -176,37 +176,40 @@ func decodeResourceList(data []byte) ([]*yaml.Node, error) {
 	// nor continues one; a run starts every splitMin bytes, at an item.
 	type cut struct{ at, line int }
 	var cuts []cut
-	end, line := start, bytes.Count(data[:start], []byte{'\n'})
+	end, line, prev := start, bytes.Count(data[:start], []byte{'\n'}), []byte(nil)
+	// A comment or a blank line next to a split could attach to the other
+	// side of it (a foot comment of one item, a head comment of the next).
+	loose := func(l []byte) bool {
+		l = bytes.TrimLeft(l, " -")
+		return len(l) == 0 || l[0] == '\n' || bytes.IndexByte(l, '#') >= 0
+	}
 	for end < len(data) {
 		item := bytes.HasPrefix(data[end:], []byte("- "))
 		if !item && (end == start || data[end] != ' ' && data[end] != '\n') {
 			break
 		}
-		if item && (len(cuts) == 0 || end-cuts[len(cuts)-1].at >= splitMin) {
+		if item && (len(cuts) == 0 || end-cuts[len(cuts)-1].at >= splitMin && !loose(prev)) {
 			cuts = append(cuts, cut{end, line})
 		}
 		next := bytes.IndexByte(data[end:], '\n')
 		if next < 0 {
-			end = len(data)
+			prev, end = data[end:], len(data)
 			break
 		}
-		end, line = end+next+1, line+1
+		prev, end, line = data[end:end+next+1], end+next+1, line+1
 	}
-	if len(cuts) < 2 {
+	if len(cuts) < 2 || loose(prev) || end < len(data) && data[end] == '#' {
 		return decodeDocuments(data)
 	}
 	cuts = append(cuts, cut{end, line})
-	runs := make([][]*yaml.Node, len(cuts)-1)
-	failed := make([]bool, len(runs))
+	runs := make([][]*yaml.Node, len(cuts)-1) // empty: that run does not parse alone
 	par.For(len(runs), func(k int) {
 		var doc yaml.Node
 		dec := yaml.NewDecoder(bytes.NewReader(data[cuts[k].at:cuts[k+1].at]))
-		if dec.Decode(&doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || !errors.Is(dec.Decode(&yaml.Node{}), io.EOF) {
-			failed[k] = true
-			return
+		if dec.Decode(&doc) == nil && len(doc.Content) == 1 && doc.Content[0].Kind == yaml.SequenceNode && errors.Is(dec.Decode(&yaml.Node{}), io.EOF) {
+			shiftLines(doc.Content[0], cuts[k].line)
+			runs[k] = doc.Content[0].Content
 		}
-		shiftLines(doc.Content[0], cuts[k].line)
-		runs[k] = doc.Content[0].Content
 	})
 	rest := slices.Concat(data[:start], bytes.Repeat([]byte{'\n'}, line-cuts[0].line), data[end:])
 	docs, err := decodeDocuments(rest)
@@ -214,7 +217,7 @@ func decodeResourceList(data []byte) ([]*yaml.Node, error) {
 	if err == nil && len(docs) == 1 && docs[0].Kind == yaml.MappingNode {
 		seq = mapValue(docs[0], "items")
 	}
-	if slices.Contains(failed, true) || seq == nil || seq.Kind != yaml.ScalarNode || seq.Tag != "!!null" {
+	if slices.ContainsFunc(runs, func(r []*yaml.Node) bool { return len(r) == 0 }) || seq == nil || seq.Kind != yaml.ScalarNode || seq.Tag != "!!null" {
 		return decodeDocuments(data)
 	}
 	*seq = yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: cuts[0].line + 1, Column: 1, Content: slices.Concat(runs...)}

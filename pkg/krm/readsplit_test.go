@@ -84,6 +84,7 @@ func FuzzResourceListPieces(f *testing.F) {
 	f.Add([]byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- a: 1\n- b: \"x\n- y\"\n- c: [1,\n- 2]\n- &a {x: 1}\n- *a\nfunctionConfig: {d: 4}\n"), uint8(1))
 	f.Add([]byte("kind: ResourceList\nitems:\n- a: 1\n\n  b: 2\n-   c: 3\n---\nitems:\n- d\n"), uint8(3))
 	f.Add([]byte("items:\n- a\nitems:\n- b\n"), uint8(1))
+	f.Add([]byte("kind: ResourceList\nitems:\n- # head\n  a: 1 # line\n  # foot\n- b: 2\n\n  # x\n  c: 3\n- d: 4\n# after\nfunctionConfig: {}\n"), uint8(1))
 	f.Add([]byte("kind: ResourceList\nitems:\n- a: |\n    x\n- b: 'y\n\n  z'\nresults: []\n"), uint8(2))
 	for _, in := range resourceLists {
 		f.Add([]byte(in), uint8(1))
@@ -93,4 +94,20 @@ func FuzzResourceListPieces(f *testing.F) {
 			checkSplit(t, data, int(min%32)+1)
 		}
 	})
+}
+
+// TestResourceListPiecesComments: comments inside items, as kustomize
+// passes them on from the sources, keep their place.
+func TestResourceListPiecesComments(t *testing.T) {
+	var items []string
+	for i := range 50 {
+		items = append(items, fmt.Sprintf("# head of c%d\napiVersion: v1 # line\nkind: ConfigMap\nmetadata:\n  name: c%d\n  # foot of name\ndata:\n  k: v\n\n  # between\n  j: w\n", i, i))
+		if i%3 == 0 {
+			items[i] += fmt.Sprintf("# foot of c%d\n", i)
+		}
+	}
+	in := []byte(resourceListOf(items...) + "# before fc\nfunctionConfig:\n  kind: X\n")
+	for _, min := range []int{1, 64, 1024} {
+		checkSplit(t, in, min)
+	}
 }
