@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	sigsyaml "sigs.k8s.io/yaml"
-
 	"github.com/lattice-dev/lattice/pkg/owners"
 	"github.com/lattice-dev/lattice/pkg/render"
 )
@@ -111,16 +109,12 @@ func kustomizationRefs(file string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var k struct {
-		Resources  []string `json:"resources"`
-		Bases      []string `json:"bases"`
-		Components []string `json:"components"`
-	}
-	if err := sigsyaml.Unmarshal(data, &k); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+	entries, err := kustomizationEntries(file, data, false)
+	if err != nil {
+		return nil, err
 	}
 	var out []string
-	for _, r := range append(append(k.Resources, k.Bases...), k.Components...) {
+	for _, r := range entries {
 		if !strings.Contains(r, "://") {
 			out = append(out, r)
 		}

@@ -114,17 +114,12 @@ func kustomizationFiles(dir, file string, depth int, check bool) ([]string, erro
 			return nil, err
 		}
 	}
-	var k struct {
-		Resources    []string `json:"resources"`
-		Bases        []string `json:"bases"`
-		Components   []string `json:"components"`
-		Transformers []string `json:"transformers"`
-	}
-	if err := sigsyaml.Unmarshal(data, &k); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+	entries, err := kustomizationEntries(file, data, true)
+	if err != nil {
+		return nil, err
 	}
 	var files []string
-	for _, entry := range append(append(append(k.Resources, k.Bases...), k.Components...), k.Transformers...) {
+	for _, entry := range entries {
 		if strings.Contains(entry, "://") || strings.HasPrefix(entry, "github.com/") {
 			return nil, fmt.Errorf("%s: remote resource %q: lattice render reads local files only; use kustomize build with lattice as a function", file, entry)
 		}
@@ -189,4 +184,23 @@ func pronoun(n int) string {
 		return "it"
 	}
 	return "them"
+}
+
+// kustomizationEntries are the paths a kustomization lists: resources,
+// bases, components and, with transformers set, transformers.
+func kustomizationEntries(file string, data []byte, transformers bool) ([]string, error) {
+	var k struct {
+		Resources    []string `json:"resources"`
+		Bases        []string `json:"bases"`
+		Components   []string `json:"components"`
+		Transformers []string `json:"transformers"`
+	}
+	if err := sigsyaml.Unmarshal(data, &k); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	entries := slices.Concat(k.Resources, k.Bases, k.Components)
+	if transformers {
+		entries = append(entries, k.Transformers...)
+	}
+	return entries, nil
 }
