@@ -201,16 +201,37 @@ func (r *renderer) keepSources(items []krm.Item) bool {
 	case r.platform.Spec.Output.KeepSource == v1alpha1.KeepSourceNever:
 		return false
 	}
-	kpt := false
-	for _, it := range items {
-		if _, ok := it.Node.GetAnnotations()[kustomizeIDAnnotation]; ok {
-			return false
-		}
-		if it.File != "" {
-			kpt = true
-		}
+	if fromKustomize(items) {
+		return false
 	}
-	return kpt
+	return slices.ContainsFunc(items, func(it krm.Item) bool { return it.File != "" })
+}
+
+// fromKustomize is true when kustomize sent the items: it puts its id on
+// each one.
+func fromKustomize(items []krm.Item) bool {
+	return slices.ContainsFunc(items, func(it krm.Item) bool {
+		_, ok := it.Node.GetAnnotations()[kustomizeIDAnnotation]
+		return ok
+	})
+}
+
+// dropLocalKinds leaves lattice's own local-config objects (Platform,
+// ImageLock, the directory view, Fleet) out of a kustomize build's output.
+// kustomize drops every local-config object at the end of a build
+// (IgnoreLocal), so sending them back only cost time: writing a view as
+// large as the render's services, and kustomize reading it again, was a
+// third of a render with its view (#14, BENCHMARKS.md). kpt writes its
+// output back over the package, so there they stay.
+func (r *renderer) dropLocalKinds(passthrough, items []krm.Item) []krm.Item {
+	if !r.opts.passLatticeKinds || !fromKustomize(items) {
+		return passthrough
+	}
+	return slices.DeleteFunc(slices.Clone(passthrough), func(it krm.Item) bool {
+		group, _, _ := strings.Cut(it.Node.GetApiVersion(), "/")
+		v, local := it.Node.GetAnnotations()[krm.LocalConfigAnnotation]
+		return group == v1alpha1.Group && local && v != "false"
+	})
 }
 
 // dropStale removes objects a previous render of a kept-source package

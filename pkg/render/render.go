@@ -136,7 +136,7 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		return out
 	}
 	keep := r.keepSources(items)
-	passthrough := r.dropStale(r.passMembers(in.passthrough, keep), keep)
+	passthrough := r.dropLocalKinds(r.dropStale(r.passMembers(in.passthrough, keep), keep), items)
 
 	// The graph and what it finds (graph.go).
 	g, sharedIn := r.buildGraph(services, bySource, in.platform, passthrough)

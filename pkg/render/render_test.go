@@ -133,3 +133,62 @@ items:
 		t.Errorf("the result does not end in (web.yaml):\n%s", text)
 	}
 }
+
+// TestKustomizeDropsLocalLatticeKinds: kustomize drops local-config objects
+// at the end of a build, so a function run by kustomize leaves lattice's
+// own local-config objects out of its output (the view is as large as the
+// services); kpt writes its output back, so there they stay, and nothing
+// kustomize would keep is dropped.
+func TestKustomizeDropsLocalLatticeKinds(t *testing.T) {
+	item := func(kind, name, annotations string) string {
+		apiVersion := "lattice.dev/v1alpha1"
+		if kind == "ConfigMap" {
+			apiVersion = "v1"
+		}
+		return "- apiVersion: " + apiVersion + "\n  kind: " + kind + "\n  metadata:\n    name: " + name +
+			"\n    annotations: {" + annotations + "}\n"
+	}
+	const id = "kustomize.config.k8s.io/id: x"
+	const kpt = "config.kubernetes.io/path: a.yaml"
+	for _, tc := range []struct {
+		reason string
+		by     string // kustomize's id or kpt's path, on every item
+		items  string
+		want   []string // names in the output
+	}{
+		{"kustomize drops them at the end of the build anyway", id,
+			item("ImageLock", "lock", `config.kubernetes.io/local-config: "true"`) + item("Platform", "p", `config.kubernetes.io/local-config: "true"`),
+			nil},
+		{"kustomize keeps what is not local-config", id,
+			item("ImageLock", "lock", "") + item("ImageLock", "lock2", `config.kubernetes.io/local-config: "false"`),
+			[]string{"lock", "lock2"}},
+		{"other kinds are not lattice's to drop", id,
+			item("ConfigMap", "cm", `config.kubernetes.io/local-config: "true"`),
+			[]string{"cm"}},
+		{"kpt writes them back", kpt,
+			item("ImageLock", "lock", `config.kubernetes.io/local-config: "true"`) + item("Platform", "p", `config.kubernetes.io/local-config: "true"`),
+			[]string{"lock", "p"}},
+	} {
+		t.Run(tc.reason, func(t *testing.T) {
+			in := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + strings.ReplaceAll(tc.items, "annotations: {", "annotations: {"+tc.by+", ")
+			in = strings.ReplaceAll(in, ", }", "}")
+			items, fc, err := krm.ReadResourceList(strings.NewReader(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := Render(items, fc, Function)
+			if out.Failed {
+				t.Fatalf("render failed:\n%s", Format(out.Results))
+			}
+			var got []string
+			for _, o := range out.Items {
+				if o.Node != nil {
+					got = append(got, o.Node.GetName())
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("output holds %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
