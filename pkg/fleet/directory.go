@@ -678,8 +678,9 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 			}
 		}
 	}
-	// What the included services' own resolution of a name of this
-	// render looks at, and who shares a caller's identity.
+	// What the included services' own resolution of a name it keeps (one
+	// of this render, or a co-caller of a remote callee) looks at, and who
+	// shares a caller's identity.
 	for k := range full {
 		if k.cluster == cluster {
 			continue
@@ -688,7 +689,7 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 		for _, ps := range [][]v1alpha1.InventoryPeer{s.Outbound, s.Inbound} {
 			for _, p := range ps {
 				r := ref{p.Namespace, p.Name}
-				if !mine[r] || p.Cluster != "" {
+				if !mine[r] && !slices.Contains(keep[k], r) || p.Cluster != "" {
 					continue
 				}
 				for _, h := range v.byName[r] {

@@ -223,3 +223,40 @@ func TestViewCoCallers(t *testing.T) {
 		t.Error("a render with no caller of it is not in the view")
 	}
 }
+
+// TestViewCoCallerResolution: a co-caller is an agreed caller of a remote
+// callee only if the callee's declaration resolves to it, and a name with
+// no cluster resolves on the callee's own cluster first. The view carries
+// the callee cluster's holder of the co-caller's name, so the render sees
+// that payments' "shop/cart" is edge's own cart, not prod's, as a render of
+// the whole directory does (TestViewRendersLikeWholeDirectory found it).
+func TestViewCoCallerResolution(t *testing.T) {
+	f := testFleet(
+		v1alpha1.FleetCluster{Name: "prod", Renders: []v1alpha1.FleetRender{{Path: "a"}, {Path: "b"}}},
+		v1alpha1.FleetCluster{Name: "edge", Renders: []v1alpha1.FleetRender{{Path: "pay"}, {Path: "shop"}}, EastWestGateway: &v1alpha1.EastWestGateway{Address: "gw"}, Exports: []string{"pay/*"}},
+	)
+	caller := func(name string) *v1alpha1.LatticeService {
+		return service("shop", name, map[string]v1alpha1.Resource{"payments": {Type: "service", Direction: "outbound", Namespace: "pay"}})
+	}
+	payments := service("pay", "payments", map[string]v1alpha1.Resource{
+		"cart":   {Type: "service", Direction: "inbound", Namespace: "shop"}, // edge's own cart, of another render
+		"orders": {Type: "service", Direction: "inbound", Namespace: "shop", Cluster: "prod"},
+	})
+	d, errs := Directory(f, []Render{
+		{Cluster: "prod", Name: "a", Services: []*v1alpha1.LatticeService{caller("cart")}},
+		{Cluster: "prod", Name: "b", Services: []*v1alpha1.LatticeService{caller("orders")}},
+		{Cluster: "edge", Name: "pay", Services: []*v1alpha1.LatticeService{payments}},
+		{Cluster: "edge", Name: "shop", Services: []*v1alpha1.LatticeService{service("shop", "cart", map[string]v1alpha1.Resource{
+			"payments": {Type: "service", Direction: "outbound", Namespace: "pay"}})}},
+	})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	v := View(d, "prod", "b")
+	if pay := entry(v, "edge", "pay/payments"); pay == nil || !slices.Equal(peers(pay.Inbound), []string{"/shop/cart", "prod/shop/orders"}) {
+		t.Fatalf("the remote callee: %+v", pay)
+	}
+	if entry(v, "edge", "shop/cart") == nil {
+		t.Errorf("edge's own shop/cart, which payments' declaration names, is not in the view")
+	}
+}

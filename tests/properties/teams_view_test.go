@@ -21,7 +21,7 @@ import (
 // resolution sees ambiguous and unexported candidates). The view is a
 // pruned copy; this is what makes pruning it safe.
 func TestViewRendersLikeWholeDirectory(t *testing.T) {
-	seeds := seedCount(4, 2, "")
+	seeds := seedCount(12, 2, "VIEW_SEEDS")
 	for seed := range seeds {
 		d := teamsFleet(t, uint64(100+seed), fleetShape{clusters: 4 + seed, perCluster: 40, maxDecls: 6, localPct: 60, exportPct: 30}, 15)
 		views := fleet.NewViews(d.dir)
