@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	v1alpha1 "github.com/lattice-dev/lattice/pkg/api/v1alpha1"
@@ -302,6 +303,7 @@ func ValidateDirectory(d *v1alpha1.ServiceDirectory) field.ErrorList {
 			}
 		}
 	}
+	errs = append(errs, validateNames(d)...)
 	if d.Spec.Contract && len(d.Spec.Clusters) != 1 {
 		errs = append(errs, field.Invalid(cp, len(d.Spec.Clusters), "a contract is one render of one cluster; write it with `lattice directory contract`"))
 	}
@@ -487,12 +489,13 @@ func CheckRender(d *v1alpha1.ServiceDirectory, cluster, trustDomain string, serv
 //
 //   - the render's own services, their ports and declarations as a Digest
 //     (CheckRender compares it; nothing else reads them from a view);
-//   - for each peer they declare, the service it resolves to, and as a
-//     stub (name, identity, export; no declarations) every other
-//     candidate that makes it ambiguous or unexported;
+//   - for each peer they declare, the service it resolves to, and by name
+//     only (the cluster's Names or ExportedNames: no ports, no
+//     declarations) every other candidate that makes it ambiguous or
+//     unexported;
 //   - every service that declares one of them outbound and resolves to it
-//     (a caller), with stubs of what its own resolution looks at;
-//   - stubs of the services that share a caller's identity (one trust
+//     (a caller), with the names its own resolution looks at;
+//   - the names of the services that share a caller's identity (one trust
 //     domain).
 //
 // It leaves out what no render reads: identities (the graph derives
@@ -744,13 +747,80 @@ func (v *Views) View(cluster, render string) *v1alpha1.ServiceDirectory {
 			if !callee[k] {
 				s.Ports = nil
 			}
+		case s.Member:
+			// A stub of a member (shadowed): an entry, as a name is
+			// never a member.
+			s = v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: s.Render, Member: true}
 		default:
-			// A stub: what name resolution reads.
-			s = v1alpha1.InventoryService{Namespace: s.Namespace, Name: s.Name, Render: s.Render, Exported: s.Exported, Member: s.Member}
+			// A stub: what name resolution reads, one line (Names).
+			oc := &out.Spec.Clusters[at.cluster]
+			if s.Exported {
+				oc.ExportedNames = append(oc.ExportedNames, s.Namespace+"/"+s.Name)
+			} else {
+				oc.Names = append(oc.Names, s.Namespace+"/"+s.Name)
+			}
+			continue
 		}
 		out.Spec.Clusters[at.cluster].Services = append(out.Spec.Clusters[at.cluster].Services, s)
 	}
 	return out
+}
+
+// WithNames is d with each cluster's Names and ExportedNames (a view's
+// stubs) as entries of no render, with no ports and no declarations: what
+// the graph and the changes of a view read. d itself is unchanged.
+func WithNames(d *v1alpha1.ServiceDirectory) *v1alpha1.ServiceDirectory {
+	out := *d
+	out.Spec.Clusters = slices.Clone(d.Spec.Clusters)
+	for i := range out.Spec.Clusters {
+		c := &out.Spec.Clusters[i]
+		if len(c.Names)+len(c.ExportedNames) == 0 {
+			continue
+		}
+		c.Services = slices.Grow(slices.Clone(c.Services), len(c.Names)+len(c.ExportedNames))
+		add := func(names []string, exported bool) {
+			for _, n := range names {
+				ns, name, _ := strings.Cut(n, "/")
+				c.Services = append(c.Services, v1alpha1.InventoryService{Namespace: ns, Name: name, Exported: exported})
+			}
+		}
+		add(c.Names, false)
+		add(c.ExportedNames, true)
+		c.Names, c.ExportedNames = nil, nil
+	}
+	return &out
+}
+
+// validateNames checks a view's Names and ExportedNames: "namespace/name",
+// in a view only, never an entry's name too.
+func validateNames(d *v1alpha1.ServiceDirectory) field.ErrorList {
+	var errs field.ErrorList
+	for i, c := range d.Spec.Clusters {
+		seen := map[string]bool{}
+		for _, s := range c.Services {
+			seen[s.Namespace+"/"+s.Name] = true
+		}
+		for _, list := range []struct {
+			field string
+			names []string
+		}{{"names", c.Names}, {"exportedNames", c.ExportedNames}} {
+			for j, n := range list.names {
+				p := field.NewPath("spec", "clusters").Index(i).Child(list.field).Index(j)
+				ns, name, _ := strings.Cut(n, "/")
+				switch {
+				case d.Spec.Render == "" || d.Spec.Contract:
+					errs = append(errs, field.Forbidden(p, "only a render's view lists names; run `"+DirectoryCommand+"` instead of editing the directory"))
+				case len(validation.IsDNS1123Label(ns)) > 0 || len(validation.IsDNS1123Label(name)) > 0:
+					errs = append(errs, field.Invalid(p, n, "a name is namespace/name; run `"+DirectoryCommand+"` instead of editing the directory"))
+				case seen[n]:
+					errs = append(errs, field.Duplicate(p, n))
+					errs[len(errs)-1].Detail = n + " is listed twice on cluster " + c.Name + "; run `" + DirectoryCommand + "` instead of editing the directory"
+				}
+				seen[n] = true
+			}
+		}
+	}
+	return errs
 }
 
 // viewAt is a service's place in a directory: cluster and service index.
@@ -777,7 +847,7 @@ func naming(ps []v1alpha1.InventoryPeer, mine map[ref]bool, also []ref) []v1alph
 // DirectoryChanges lists, one line each, how directory b differs from a.
 func DirectoryChanges(a, b *v1alpha1.ServiceDirectory) []string {
 	wrap := func(d *v1alpha1.ServiceDirectory) *v1alpha1.FleetInventory {
-		return &v1alpha1.FleetInventory{Spec: v1alpha1.FleetInventorySpec{Clusters: d.Spec.Clusters}}
+		return &v1alpha1.FleetInventory{Spec: v1alpha1.FleetInventorySpec{Clusters: WithNames(d).Spec.Clusters}}
 	}
 	out := Changes(wrap(a), wrap(b))
 	if a.Spec.Render != b.Spec.Render {

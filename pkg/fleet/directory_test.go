@@ -242,4 +242,8 @@ func TestInventoryRefusesDigest(t *testing.T) {
 	if errs := ValidateInventory(inv); len(errs) != 1 || !strings.Contains(errs[0].Error(), "spec.clusters[0].services[0].digest") {
 		t.Errorf("a digest in a FleetInventory: %v", errs)
 	}
+	inv.Spec.Clusters[0].Services[0].Digest, inv.Spec.Clusters[0].Names = "", []string{"a/c"}
+	if errs := ValidateInventory(inv); len(errs) != 1 || !strings.Contains(errs[0].Error(), "spec.clusters[0].names") {
+		t.Errorf("names in a FleetInventory: %v", errs)
+	}
 }

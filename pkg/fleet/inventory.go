@@ -54,6 +54,9 @@ func ValidateInventory(inv *v1alpha1.FleetInventory) field.ErrorList {
 				errs = append(errs, field.Forbidden(field.NewPath("spec", "clusters").Index(i).Child("services").Index(j).Child("digest"), "only a render's view of a ServiceDirectory holds digests; run `lattice fleet inventory` instead of editing the inventory"))
 			}
 		}
+		if len(c.Names)+len(c.ExportedNames) > 0 {
+			errs = append(errs, field.Forbidden(field.NewPath("spec", "clusters").Index(i).Child("names"), "only a render's view of a ServiceDirectory lists names; run `lattice fleet inventory` instead of editing the inventory"))
+		}
 	}
 	return errs
 }
@@ -78,7 +81,7 @@ func validateClusters(clusters []v1alpha1.InventoryCluster, cmd, noun string) fi
 		if c.Network == "" {
 			errs = append(errs, field.Required(p.Child("network"), regen))
 		}
-		exports := false
+		exports := len(c.ExportedNames) > 0
 		svcs := map[string]int{}
 		for j, s := range c.Services {
 			sp := p.Child("services").Index(j)

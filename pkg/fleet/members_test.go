@@ -256,7 +256,50 @@ func TestViewCoCallerResolution(t *testing.T) {
 	if pay := entry(v, "edge", "pay/payments"); pay == nil || !slices.Equal(peers(pay.Inbound), []string{"/shop/cart", "prod/shop/orders"}) {
 		t.Fatalf("the remote callee: %+v", pay)
 	}
-	if entry(v, "edge", "shop/cart") == nil {
-		t.Errorf("edge's own shop/cart, which payments' declaration names, is not in the view")
+	edge := v.Spec.Clusters[slices.IndexFunc(v.Spec.Clusters, func(c v1alpha1.InventoryCluster) bool { return c.Name == "edge" })]
+	if !slices.Equal(edge.Names, []string{"shop/cart"}) || entry(WithNames(v), "edge", "shop/cart") == nil {
+		t.Errorf("edge's own shop/cart, which payments' declaration names: names %q", edge.Names)
+	}
+}
+
+// TestViewNames: a view lists the services only name resolution reads as
+// names, one line each; a render reads them as entries with no ports and
+// no declarations; names are refused outside a view, malformed or twice.
+func TestViewNames(t *testing.T) {
+	d := &v1alpha1.ServiceDirectory{Spec: v1alpha1.ServiceDirectorySpec{Render: "a", Clusters: []v1alpha1.InventoryCluster{{
+		Name: "prod", TrustDomain: "prod.example", Network: "prod", Renders: []string{"a"},
+		EastWestGateway: &v1alpha1.EastWestGateway{Address: "gw", Port: 15443},
+		Names:           []string{"shop/cart"}, ExportedNames: []string{"pay/payments"},
+	}}}}
+	if errs := ValidateDirectory(d); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	got := WithNames(d).Spec.Clusters[0].Services
+	want := []v1alpha1.InventoryService{{Namespace: "shop", Name: "cart"}, {Namespace: "pay", Name: "payments", Exported: true}}
+	if !reflect.DeepEqual(got, want) || len(d.Spec.Clusters[0].Services) != 0 {
+		t.Errorf("WithNames: %+v, want %+v (and d unchanged)", got, want)
+	}
+	for _, tc := range []struct {
+		reason string
+		edit   func(*v1alpha1.ServiceDirectory)
+		want   string
+	}{
+		{"the whole directory lists entries", func(d *v1alpha1.ServiceDirectory) { d.Spec.Render = "" }, "spec.clusters[0].names[0]: Forbidden"},
+		{"a contract lists its own services", func(d *v1alpha1.ServiceDirectory) { d.Spec.Contract = true }, "spec.clusters[0].names[0]: Forbidden"},
+		{"a name is namespace/name", func(d *v1alpha1.ServiceDirectory) { d.Spec.Clusters[0].Names = []string{"cart"} }, "spec.clusters[0].names[0]: Invalid value"},
+		{"a name once", func(d *v1alpha1.ServiceDirectory) {
+			d.Spec.Clusters[0].Services = []v1alpha1.InventoryService{{Namespace: "shop", Name: "cart", Render: "a"}}
+		}, "spec.clusters[0].names[0]: Duplicate value"},
+	} {
+		bad := *d
+		bad.Spec.Clusters = slices.Clone(d.Spec.Clusters)
+		tc.edit(&bad)
+		var got []string
+		for _, e := range ValidateDirectory(&bad) {
+			got = append(got, e.Error())
+		}
+		if !slices.ContainsFunc(got, func(e string) bool { return strings.HasPrefix(e, tc.want) }) {
+			t.Errorf("%s: errors %q, want %q", tc.reason, got, tc.want)
+		}
 	}
 }

@@ -72,6 +72,7 @@ func (r *renderer) loadFleet(services []*v1alpha1.LatticeService, bySource map[s
 		r.fieldErrors(it, nil, errs)
 		return nil, true
 	}
+	dir = fleet.WithNames(dir)
 	cluster := r.platform.Spec.Cluster
 	check := fleet.CheckRender(dir, cluster.Name, cluster.TrustDomain, services, r.members, skip, cmd)
 	for _, m := range check.Mismatches {
