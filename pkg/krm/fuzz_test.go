@@ -132,6 +132,9 @@ func FuzzEncode(f *testing.F) {
 	f.Add([]byte(`{"a":"line one\nline two\n","b":" lead","c":"trail ","d":"- x","e":"#x","f":"a #b","g":"\u0085\u007f\u0080\ufffe\r\t","h":"0x1F","i":"2001-12-14","j":"1:20","k":"","l":"\n\nx\n\n"}`))
 	f.Add([]byte(`{"long":"` + strings.Repeat("word ", 40) + `","q":"'` + strings.Repeat("it's ", 30) + `","d":"\t` + strings.Repeat("tab and space ", 12) + `"}`))
 	f.Add([]byte(`{"` + strings.Repeat("k", 130) + `":1,"multi\nline key":2,"emoji":"\ud83d\ude00","nbsp":"a\u00a0b","ls":"a\u2028b"}`))
+	// Strings that look like numbers, or nearly: YAML 1.1 reads plain 0b
+	// and -0b as binary; quantities are strings.
+	f.Add([]byte(`{"a":"0b","b":"0b1","c":"-0b1","d":"0b2","e":"+0b1","f":"0o8","g":"08","h":"1_000","i":"0777","j":"256Mi","k":"500m","l":"0xZZ","m":".5","n":"1.5e","o":"0b` + strings.Repeat("1", 70) + `"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var m map[string]any
 		if json.Unmarshal(data, &m) != nil {
@@ -146,7 +149,7 @@ func FuzzEncode(f *testing.F) {
 			return
 		}
 		var e Encoder
-		got, err := e.jsonToYAML(canon)
+		got, err := e.jsonToYAML(string(canon))
 		if err != nil {
 			t.Fatalf("cannot write %s: %v", canon, err)
 		}

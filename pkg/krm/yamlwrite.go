@@ -54,7 +54,7 @@ func Encode(obj any) ([]byte, error) {
 // ready; one Encoder is for one goroutine. What Encode returns is the
 // caller's and never shares the scratch memory.
 type Encoder struct {
-	json bytes.Buffer
+	json strings.Builder // read as a string, uncopied; grown to the last object's size
 	je   *json.Encoder
 	r    jsonReader
 	w    yamlWriter
@@ -69,11 +69,13 @@ func (e *Encoder) Encode(obj any) ([]byte, error) {
 		e.je = json.NewEncoder(&e.json)
 		e.je.SetEscapeHTML(false)
 	}
+	last := e.json.Len()
 	e.json.Reset()
+	e.json.Grow(last)
 	if err := e.je.Encode(obj); err != nil {
 		return nil, err
 	}
-	out, err := e.jsonToYAML(bytes.TrimSuffix(e.json.Bytes(), []byte{'\n'}))
+	out, err := e.jsonToYAML(strings.TrimSuffix(e.json.String(), "\n"))
 	if err != nil {
 		return nil, err
 	}
@@ -81,9 +83,9 @@ func (e *Encoder) Encode(obj any) ([]byte, error) {
 }
 
 // jsonToYAML writes data as YAML into e's scratch buffer.
-func (e *Encoder) jsonToYAML(data []byte) ([]byte, error) {
+func (e *Encoder) jsonToYAML(data string) ([]byte, error) {
 	p := &e.r
-	*p = jsonReader{text: string(data), stack: p.stack[:0], arena: p.arena[:0]}
+	*p = jsonReader{text: data, stack: p.stack[:0], arena: p.arena[:0]}
 	root := p.value(0)
 	if p.err == nil && p.pos != len(p.text) {
 		p.err = errors.New("trailing data")
@@ -548,6 +550,9 @@ func isPlainString(s string) bool {
 		return false
 	}
 	plain := strings.ReplaceAll(s, "_", "")
+	if strings.ContainsFunc(plain, func(r rune) bool { return !strings.ContainsRune("0123456789abcdefABCDEFxXoO+-.", r) }) {
+		return true // no number ("500m", "256Mi"), and failed parses allocate
+	}
 	if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
 		return false
 	}
@@ -559,15 +564,7 @@ func isPlainString(s string) bool {
 			return false
 		}
 	}
-	if b, ok := strings.CutPrefix(plain, "0b"); ok {
-		_, err := strconv.ParseUint(b, 2, 64)
-		return err != nil
-	}
-	if b, ok := strings.CutPrefix(plain, "-0b"); ok {
-		_, err := strconv.ParseInt("-"+b, 2, 64)
-		return err != nil
-	}
-	return true
+	return true // binary (0b, -0b) is read by ParseInt and ParseUint above
 }
 
 var (
