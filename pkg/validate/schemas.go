@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"path"
 	"sort"
-	"strings"
 	"sync"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -173,21 +172,5 @@ func Kinds() ([]schema.GroupVersionKind, error) {
 		out = append(out, gvk)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
-	return out, nil
-}
-
-// Sources are the lines of schemas/crds/SOURCES: "module version path"
-// for every upstream CRD set embedded, and "local config/crd" for lattice's.
-func Sources() ([]string, error) {
-	data, err := embedded.ReadFile(crdDir + "/SOURCES")
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, l := range strings.Split(string(data), "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			out = append(out, l)
-		}
-	}
 	return out, nil
 }
