@@ -24,6 +24,9 @@ type classified struct {
 	passthrough []krm.Item
 	sources     []source
 	platform    krm.Item
+	// kustomize is true when kustomize sent a function its items
+	// (fromKustomize); only a function asks.
+	kustomize bool
 }
 
 // decodeServices decodes, defaults and validates every LatticeService
@@ -75,7 +78,7 @@ func (r *renderer) decodeServices(sources []source) ([]*v1alpha1.LatticeService,
 // classify splits items into passthrough, LatticeServices and the Platform.
 func (r *renderer) classify(items []krm.Item, fnConfig *yaml.RNode) classified {
 	passthrough, sources, platform := r.split(items, fnConfig)
-	return classified{passthrough: passthrough, sources: sources, platform: platform}
+	return classified{passthrough: passthrough, sources: sources, platform: platform, kustomize: r.opts.passLatticeKinds && fromKustomize(items)}
 }
 
 func (r *renderer) split(items []krm.Item, fnConfig *yaml.RNode) ([]krm.Item, []source, krm.Item) {
@@ -192,7 +195,7 @@ func (r *renderer) pin(s *v1alpha1.LatticeService) {
 // keepSources decides whether LatticeServices stay in the output as
 // local-config. kpt writes the output back over the package, so sources
 // must survive; kustomize and Argo CD must never receive them.
-func (r *renderer) keepSources(items []krm.Item) bool {
+func (r *renderer) keepSources(items []krm.Item, kustomize bool) bool {
 	switch {
 	case !r.opts.mayKeepSources:
 		return false
@@ -201,7 +204,7 @@ func (r *renderer) keepSources(items []krm.Item) bool {
 	case r.platform.Spec.Output.KeepSource == v1alpha1.KeepSourceNever:
 		return false
 	}
-	if fromKustomize(items) {
+	if kustomize {
 		return false
 	}
 	return slices.ContainsFunc(items, func(it krm.Item) bool { return it.File != "" })
@@ -223,8 +226,8 @@ func fromKustomize(items []krm.Item) bool {
 // large as the render's services, and kustomize reading it again, was a
 // third of a render with its view (#14, BENCHMARKS.md). kpt writes its
 // output back over the package, so there they stay.
-func (r *renderer) dropLocalKinds(passthrough, items []krm.Item) []krm.Item {
-	if !r.opts.passLatticeKinds || !fromKustomize(items) {
+func (r *renderer) dropLocalKinds(passthrough []krm.Item, kustomize bool) []krm.Item {
+	if !r.opts.passLatticeKinds || !kustomize {
 		return passthrough
 	}
 	return slices.DeleteFunc(slices.Clone(passthrough), func(it krm.Item) bool {

@@ -135,8 +135,8 @@ func Render(items []krm.Item, fnConfig *yaml.RNode, mode Mode) *Output {
 		out.Results = r.sorted()
 		return out
 	}
-	keep := r.keepSources(items)
-	passthrough := r.dropLocalKinds(r.dropStale(r.passMembers(in.passthrough, keep), keep), items)
+	keep := r.keepSources(items, in.kustomize)
+	passthrough := r.dropLocalKinds(r.dropStale(r.passMembers(in.passthrough, keep), keep), in.kustomize)
 
 	// The graph and what it finds (graph.go).
 	g, sharedIn := r.buildGraph(services, bySource, in.platform, passthrough)
