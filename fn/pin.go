@@ -124,7 +124,7 @@ func pinInputs(ctx context.Context, reg pin.Resolver, dir string, stderr io.Writ
 
 // kustomizationIn returns the kustomization file of dir, or "".
 func kustomizationIn(dir string) string {
-	for _, n := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+	for _, n := range kustomizationNames {
 		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && !st.IsDir() {
 			return filepath.Join(dir, n)
 		}

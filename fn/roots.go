@@ -115,7 +115,7 @@ func pathsWithout(dir string, roots []string) ([]string, error) {
 	under := func(d string) bool {
 		return slices.ContainsFunc(roots, func(r string) bool { return r != dir && within(r, d) })
 	}
-	if !under(dir) || krmKustomization(dir) {
+	if !under(dir) || kustomizationIn(dir) != "" {
 		return []string{dir}, nil
 	}
 	entries, err := os.ReadDir(dir)
@@ -142,17 +142,6 @@ func pathsWithout(dir string, roots []string) ([]string, error) {
 		}
 	}
 	return paths, nil
-}
-
-// krmKustomization reports whether dir has a kustomization, which then
-// lists what the directory's render reads.
-func krmKustomization(dir string) bool {
-	for _, n := range kustomizationNames {
-		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // fleetFiles is the Fleet file arg names, or every Fleet file under it
